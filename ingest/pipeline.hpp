@@ -1,0 +1,60 @@
+// The ingest pipeline: source -> (mail extraction) -> unpack -> parse -> store,
+// with the "nothing lost" rules: every input's bytes are kept, every report is
+// saved in its own transaction, every input or part that does not become a
+// report is recorded as a failure or as a non-aggregate input with a reason.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "parse/limits.hpp"
+#include "store/store.hpp"
+
+namespace dmarc::ingest {
+
+struct IngestStats {
+  std::uint64_t inputs = 0;          // files, messages and stdin read
+  std::uint64_t reports_new = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t other = 0;           // recognised non-aggregate inputs
+  std::uint64_t failures = 0;        // failures recorded
+  std::uint64_t records = 0;         // records in new reports
+  std::uint64_t unreadable = 0;      // inputs that could not be read at all (I/O)
+};
+
+class Pipeline {
+ public:
+  // warn receives one line per problem worth telling the user (may be empty).
+  Pipeline(store::Store& store, const Limits& limits,
+           std::function<void(std::string_view)> warn = {});
+
+  // Ingests a file, or every regular file below a folder (recursively, in
+  // sorted path order). A path that cannot be read counts as unreadable.
+  void ingest_path(const std::filesystem::path& path);
+
+  // Ingests all of standard input as one input named "stdin".
+  void ingest_stream(std::istream& in, std::string_view origin);
+
+  // Ingests one input's bytes; origin names it in the database.
+  void ingest_bytes(std::string_view bytes, std::string_view origin);
+
+  const IngestStats& stats() const { return m_stats; }
+
+ private:
+  store::Store& m_store;
+  Limits m_limits;
+  std::function<void(std::string_view)> m_warn;
+  IngestStats m_stats;
+
+  void ingest_mail(std::string_view bytes, std::int64_t raw_id, std::string_view origin,
+                   std::string_view part_prefix);
+  void ingest_payload(std::string_view bytes, std::int64_t raw_id, std::string_view origin,
+                      std::string_view part, bool from_mail, std::uint64_t& reports_found);
+  void failure(std::int64_t raw_id, std::string_view origin, std::string_view part,
+               const Error& error);
+};
+
+}  // namespace dmarc::ingest

@@ -1,0 +1,124 @@
+// The SQLite database: schema (store/schema.sql, migrated with PRAGMA
+// user_version), idempotent saving of reports with their raw bytes, failure
+// and non-aggregate records, and the read queries other folders need. Every
+// line of SQL of the project lives in store/. Only bound parameters.
+// Opening problems throw dmarc::Fatal; a failed write of one report rolls back
+// that report only and throws Fatal (the database is then unusable anyway).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parse/error.hpp"
+#include "parse/report.hpp"
+
+namespace dmarc::store {
+
+// Current schema version (PRAGMA user_version after migration).
+inline constexpr int k_schema_version = 1;
+
+struct RawInput {
+  std::int64_t id = 0;
+  bool is_new = false;  // false when the same bytes (sha256) were stored before
+};
+
+enum class SaveResult { stored, duplicate };
+
+// What non-aggregate input was recognised as.
+enum class OtherKind { forensic, smtp_tls, other_mail, not_report };
+const char* to_string(OtherKind kind);
+
+struct ReportListRow {
+  std::int64_t id = 0;
+  std::optional<std::string> org_name;
+  std::string report_id;
+  std::optional<std::string> policy_domain;
+  std::int64_t date_begin = 0;
+  std::int64_t date_end = 0;
+  std::string schema;  // "rfc7489" / "dmarcbis"
+  std::int64_t records = 0;
+  std::int64_t messages = 0;          // sum of record counts
+  std::int64_t spf_fail_records = 0;  // policy_evaluated/spf = fail
+  std::int64_t reject_records = 0;
+  std::int64_t quarantine_records = 0;
+  std::int64_t warnings = 0;
+};
+
+struct FailureRow {
+  std::int64_t id = 0;
+  std::string origin;
+  std::string part;    // e.g. "zip:member.xml", "mime:2" ("" for the whole input)
+  std::string code;    // dmarc::to_string(Code)
+  std::string message;
+  std::int64_t raw_id = 0;
+  std::int64_t first_seen = 0;
+};
+
+struct OtherRow {
+  std::int64_t id = 0;
+  std::string origin;
+  std::string part;
+  std::string kind;  // to_string(OtherKind)
+  std::string detail;
+  std::int64_t raw_id = 0;
+};
+
+struct TableCounts {
+  std::int64_t reports = 0, records = 0, dkim_results = 0, spf_results = 0,
+               override_reasons = 0, raw_reports = 0, ingest_failures = 0,
+               other_inputs = 0;
+  bool operator==(const TableCounts&) const = default;
+};
+
+class Store {
+ public:
+  // Opens or creates the database at path (":memory:" for a private in-memory
+  // database), enables WAL and foreign keys, sets a busy timeout, and migrates
+  // the schema to k_schema_version. Throws Fatal if the file cannot be opened,
+  // is not a dmarcdb database, or has a newer schema than this build.
+  explicit Store(const std::filesystem::path& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Keeps the bytes of one input (a file, a mail message) zlib-compressed,
+  // deduplicated by sha256. origin is where they came from (a path, a mailbox
+  // URL with UID, "stdin"). One transaction.
+  RawInput save_raw(std::string_view bytes, std::string_view origin);
+
+  // Saves one report and all its rows in one transaction. A report whose
+  // identity (org_name, report_id, policy domain, date begin, date end)
+  // is already stored is not written again: returns duplicate.
+  SaveResult save_report(const parse::AggregateReport& report, std::int64_t raw_id,
+                         std::string_view origin);
+
+  // Records an input (or a part of one) that could not become a report.
+  // Recording the same (raw_id, part, code) twice keeps one row.
+  void record_failure(std::int64_t raw_id, std::string_view origin, std::string_view part,
+                      const Error& error);
+
+  // Records an input recognised as something other than an aggregate report.
+  // Recording the same (raw_id, part) twice keeps one row.
+  void record_other(std::int64_t raw_id, std::string_view origin, std::string_view part,
+                    OtherKind kind, std::string_view detail);
+
+  // Reads, newest date_begin last (ordered by date_begin, org, report_id).
+  std::vector<ReportListRow> list_reports() const;
+  std::vector<FailureRow> list_failures() const;
+  std::vector<OtherRow> list_others() const;
+  TableCounts counts() const;
+
+  // The stored raw bytes, decompressed; nullopt if no such id.
+  std::optional<std::string> raw_bytes(std::int64_t raw_id) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace dmarc::store
