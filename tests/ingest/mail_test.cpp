@@ -10,6 +10,7 @@
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -458,6 +459,23 @@ TEST(ParseMail, MutatedMessagesNeverCrash) {
   EXPECT_GT(parsed, 0u);
 }
 
+TEST(ParseMail, ParsesFromSeveralThreadsAtOnce) {
+  const std::string message = gzip_mail();
+  const std::string gz = gzip(k_xml);
+  std::vector<int> matches(4, 0);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < matches.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        Expected<Mail> mail = parse_mail(message, Limits{});
+        if (mail && mail->parts.size() == 1 && mail->parts[0].bytes == gz) ++matches[t];
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(matches, std::vector<int>(4, 50));
+}
+
 const std::string k_from_line = "From noreply@example.net Mon Jan  1 00:00:00 2024\n";
 
 TEST(SplitMbox, ReturnsEachMessageByteIdentical) {
@@ -493,6 +511,27 @@ TEST(SplitMbox, AcceptsMessagesWithoutSeparatorLine) {
       split_mbox(k_from_line + messages[0] + k_from_line + messages[1], Limits{});
   ASSERT_TRUE(split.has_value()) << split.error().message;
   EXPECT_EQ(*split, messages);
+}
+
+TEST(SplitMbox, KeepsUnquotedFromLineWithItsMessage) {
+  const std::vector<std::string> messages = {
+      k_headers + "\nOne.\n",
+      k_headers + "\nText.\n\nFrom the body, not quoted.\nMore text.\n",
+      k_headers + "\nThree.\n",
+  };
+  std::string mbox;
+  for (const std::string& message : messages) mbox += k_from_line + message + "\n";
+  Expected<std::vector<std::string>> split = split_mbox(mbox, Limits{});
+  ASSERT_TRUE(split.has_value()) << split.error().message;
+  EXPECT_EQ(*split, messages);
+}
+
+TEST(SplitMbox, SkipsJunkBeforeFirstMessage) {
+  const std::string message = k_headers + "\nOne.\n";
+  Expected<std::vector<std::string>> split =
+      split_mbox("\n\nFrom nobody\nnot a header\n\n" + k_from_line + message, Limits{});
+  ASSERT_TRUE(split.has_value()) << split.error().message;
+  EXPECT_EQ(*split, std::vector<std::string>{message});
 }
 
 TEST(SplitMbox, SingleMessageMbox) {
