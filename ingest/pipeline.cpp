@@ -55,6 +55,19 @@ std::string describe_start(std::string_view bytes) {
   return out;
 }
 
+// Whether a mail part is worth unpacking: any archive or XML, except prose
+// (text/plain, text/html bodies) that does not mention a <feedback> element.
+bool may_hold_report(const MailPart& part) {
+  parse::Container c = parse::sniff(part.bytes);
+  if (c == parse::Container::other) return false;
+  if (c == parse::Container::xml &&
+      (part.content_type == "text/html" || part.content_type == "text/plain")) {
+    return std::string_view(part.bytes).substr(0, 1 << 16).find("feedback") !=
+           std::string_view::npos;
+  }
+  return true;
+}
+
 }  // namespace
 
 Pipeline::Pipeline(store::Store& store, const Limits& limits,
@@ -168,7 +181,7 @@ void Pipeline::ingest_mail(std::string_view bytes, std::int64_t raw_id, std::str
   std::uint64_t found = 0;
   std::uint64_t candidates = 0;
   for (const MailPart& part : mail->parts) {
-    if (parse::sniff(part.bytes) == parse::Container::other) continue;
+    if (!may_hold_report(part)) continue;
     ++candidates;
     ingest_payload(part.bytes, raw_id, origin, join_part(part_prefix, "mime:" + part.id), true,
                    found);

@@ -1,50 +1,20 @@
 #include "ingest/mail.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define DMARC_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define DMARC_TEST_ASAN 1
-#endif
-#endif
-
 namespace dmarc::ingest {
 namespace {
 
-#if DMARC_TEST_ASAN && defined(__linux__)
-// GLib's slice allocator keeps GObjects in its own slabs, where LeakSanitizer
-// cannot see a leaked one. GLib reads G_SLICE when it is loaded, so restart
-// once with G_SLICE=always-malloc before any test runs.
-[[maybe_unused]] const bool k_restarted = [] {
-  if (std::getenv("G_SLICE") != nullptr) return false;
-  std::ifstream file("/proc/self/cmdline", std::ios::binary);
-  std::string cmdline((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  std::vector<char*> argv;
-  for (std::size_t at = 0; at < cmdline.size();) {
-    std::size_t end = cmdline.find('\0', at);
-    if (end == std::string::npos) return false;  // each argument ends with NUL
-    argv.push_back(cmdline.data() + at);
-    at = end + 1;
-  }
-  argv.push_back(nullptr);
-  setenv("G_SLICE", "always-malloc", 1);
-  execv("/proc/self/exe", argv.data());
-  return false;  // exec failed: run here, with slices
-}();
-#endif
+// Leak checks of GObjects need G_SLICE=always-malloc (set by CTest), else
+// GLib's slice allocator hides them from LeakSanitizer.
 
 const std::string k_xml =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
