@@ -20,7 +20,7 @@ const char* to_string(Container c);
 
 // Classifies bytes by their first bytes: gzip 1f 8b; zip "PK\3\4" or
 // "PK\5\6"; zlib CMF/FLG with a valid check (78 01/5e/9c/da); xml an optional
-// UTF-8 BOM and whitespace then '<'; everything else other.
+// UTF-8 BOM and whitespace then '<', or a UTF-16 BOM then '<'; everything else other.
 Container sniff(std::string_view bytes);
 
 // One leaf produced by unpacking: bytes that are no longer compressed.
