@@ -90,8 +90,8 @@ Expected<pugi::xml_node> check_structure(const pugi::xml_document& document, con
     if (node.type() != pugi::node_element) continue;
     if (root) {
       return fail(Code::malformed,
-                  fmt::format("XML has more than one root element (<{}> after <{}>)", node.name(),
-                              root.name()));
+                  fmt::format("XML has more than one root element (<{}> after <{}>)",
+                              clipped(node.name()), clipped(root.name())));
     }
     root = node;
   }
