@@ -1317,7 +1317,7 @@ def weekly_totals(samples: list[Sample]) -> list[str]:
 
 
 def write_readme(samples: list[Sample]) -> None:
-    dup = next(s for s in samples if s.path.endswith(".xml.gz") and s.path.startswith("google"))
+    dup = next(s for s in samples if s.path.endswith(".xml.gz") and s.path.startswith("reports/google"))
     lines = [README_HEAD.format(dup=dup.path).rstrip("\n"), ""]
     lines += weekly_totals(samples)
     lines += ["", "## The files", ""]
@@ -1337,6 +1337,8 @@ def day_label(day: int) -> str:
 
 def main() -> int:
     samples = build_samples()
+    for s in samples:  # the data files live in samples/reports/
+        s.path = "reports/" + s.path
     paths = [s.path for s in samples]
     assert len(paths) == len(set(paths)), "two samples share a path"
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The main job on the bundled samples: builds dmarcdb (installing what is
-# missing on a fresh Debian 12 machine), ingests samples/ into demo.db and
+# missing on a fresh Debian 12 machine), ingests samples/reports/ into demo.db and
 # prints what was stored.
 set -eu
 cd "$(dirname "$0")/.."
@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" --target dmarcdb
 rm -f demo.db demo.db-wal demo.db-shm
-./build/app/dmarcdb ingest --quiet --db demo.db samples
+./build/app/dmarcdb ingest --quiet --db demo.db samples/reports
 ./build/app/dmarcdb reports --db demo.db
 ./build/app/dmarcdb failures --db demo.db
 echo

@@ -64,7 +64,7 @@ TEST(Samples, FolderIngestCountsEveryKindAndDeduplicates) {
   }
   dmarc::store::Store store(":memory:");
   dmarc::ingest::Pipeline pipeline(store, dmarc::Limits{});
-  pipeline.ingest_path(k_samples);
+  pipeline.ingest_path(k_samples / "reports");
   const dmarc::ingest::IngestStats& s = pipeline.stats();
   EXPECT_EQ(s.reports_new, identities.size());
   EXPECT_EQ(s.duplicates, reports_in_files - identities.size());
@@ -76,7 +76,7 @@ TEST(Samples, FolderIngestCountsEveryKindAndDeduplicates) {
   // A second pass over the folder changes nothing.
   dmarc::store::TableCounts before = store.counts();
   dmarc::ingest::Pipeline again(store, dmarc::Limits{});
-  again.ingest_path(k_samples);
+  again.ingest_path(k_samples / "reports");
   EXPECT_EQ(again.stats().reports_new, 0u);
   EXPECT_EQ(store.counts(), before);
 }
