@@ -125,7 +125,10 @@ Expected<Utf8Document> decode_declared(std::string_view bytes) {
     return doc;
   }
   if (kind == EncodingName::latin1) {
-    doc.text = latin1_to_utf8(bytes);
+    // As browsers do (WHATWG Encoding), ISO-8859-1 labels are read as
+    // windows-1252: reporters that declare it write 0x80 for the euro sign,
+    // not for a C1 control; the other 251 bytes map the same either way.
+    doc.text = windows1252_to_utf8(bytes);
     doc.encoding = Encoding::latin1;
     return doc;
   }
@@ -296,13 +299,6 @@ std::string windows1252_to_utf8(std::string_view bytes) {
     const std::uint32_t cp = (b >= 0x80 && b <= 0x9F) ? k_cp1252_high[b - 0x80] : b;
     append_utf8(out, cp);
   }
-  return out;
-}
-
-std::string latin1_to_utf8(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() + bytes.size() / 8);
-  for (char c : bytes) append_utf8(out, static_cast<unsigned char>(c));
   return out;
 }
 

@@ -56,11 +56,11 @@ EncodingName classify_encoding_name(std::string_view name);
 // U+10FFFF), or nullopt when text is valid UTF-8.
 std::optional<std::size_t> find_invalid_utf8(std::string_view text);
 
-// Byte-for-byte conversions; every input byte becomes one character.
+// Byte-for-byte conversion; every input byte becomes one character. Also
+// used for ISO-8859-1 labels, as browsers do.
 // windows-1252 0x80-0x9F map to the characters Windows assigns (0x80 is the
 // euro sign); the five bytes it leaves undefined map to U+0081 and so on.
 std::string windows1252_to_utf8(std::string_view bytes);
-std::string latin1_to_utf8(std::string_view bytes);
 
 // Converts UTF-16 without BOM; a malformed Error names the input offset of
 // an unpaired surrogate, a NUL character or an odd trailing byte.

@@ -34,11 +34,6 @@ TEST(Windows1252, KeepsUndefinedBytesAsC1Controls) {
   EXPECT_EQ(windows1252_to_utf8("\x81\x8D\x8F\x90\x9D"), "\u0081\u008D\u008F\u0090\u009D");
 }
 
-TEST(Latin1, MapsEveryByteToTheSameCodePoint) {
-  EXPECT_EQ(latin1_to_utf8("caf\xE9"), "caf\u00E9");
-  EXPECT_EQ(latin1_to_utf8("\x92\xFF"), "\u0092\u00FF");
-  EXPECT_EQ(latin1_to_utf8("plain"), "plain");
-}
 
 TEST(FindInvalidUtf8, AcceptsWellFormedText) {
   for (std::string_view text : {"", "ascii", "caf\u00E9", "\u20AC\u2019", "\U0001F600",
@@ -136,6 +131,13 @@ TEST(DecodeXmlDocument, ConvertsDeclaredLatin1) {
   ASSERT_TRUE(doc) << doc.error().message;
   EXPECT_EQ(doc->encoding, Encoding::latin1);
   EXPECT_TRUE(contains(doc->text, "<a>\u00E9</a>"));
+}
+
+TEST(DecodeXmlDocument, ReadsDeclaredLatin1HighControlsAsWindows1252) {
+  const auto doc =
+      decode_xml_document("<?xml version='1.0' encoding='iso-8859-1'?><a>\x80 \x93x\x94</a>");
+  ASSERT_TRUE(doc) << doc.error().message;
+  EXPECT_TRUE(contains(doc->text, "<a>\u20AC \u201Cx\u201D</a>")) << doc->text;
 }
 
 TEST(DecodeXmlDocument, ConvertsUtf16WithByteOrderMark) {
