@@ -120,6 +120,8 @@ void Statement::run() {
 
 void Statement::reset() { sqlite3_reset(m_stmt.get()); }
 
+int Statement::column_count() const { return sqlite3_column_count(m_stmt.get()); }
+
 std::int64_t Statement::column_int64(int column) const {
   return sqlite3_column_int64(m_stmt.get(), column);
 }

@@ -82,6 +82,7 @@ class Statement {
   // Resets after a query that was not stepped to its end.
   void reset();
 
+  int column_count() const;
   std::int64_t column_int64(int column) const;
   bool column_is_null(int column) const;
   std::string column_text(int column) const;  // "" for NULL

@@ -59,7 +59,7 @@ RawInput Store::save_raw(std::string_view bytes, std::string_view origin) {
     return {id, false};
   }
   // Compress outside the write lock; the insert tolerates a concurrent writer.
-  const std::string compressed = zlib_compress(bytes);
+  const std::string compressed = m_impl->compressor.compress(bytes);
   Transaction transaction(m_impl->db, Transaction::Mode::immediate);
   m_impl->insert_raw.bind(1, sha256)
       .bind(2, static_cast<std::int64_t>(bytes.size()))

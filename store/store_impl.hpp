@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "store/database.hpp"
+#include "store/raw_codec.hpp"
 #include "store/report_writer.hpp"
 #include "store/store.hpp"
 
@@ -21,6 +22,7 @@ struct Store::Impl {
   Statement insert_raw;
   Statement insert_failure;
   Statement insert_other;
+  ZlibCompressor compressor;
 };
 
 // Seconds since the Unix epoch, UTC.
