@@ -46,7 +46,7 @@ CREATE TABLE reports (
   record_count            INTEGER NOT NULL,  -- rows in records for this report
   message_count           INTEGER NOT NULL,  -- sum of records.count
   raw_id                  INTEGER REFERENCES raw_reports (id),
-  origin                  TEXT,              -- where this copy came from
+  origin                  TEXT    NOT NULL,  -- where this copy came from
   ingested_at             INTEGER NOT NULL   -- when it was stored
 );
 -- A report's identity: a second copy is a duplicate, never a second row.
