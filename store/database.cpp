@@ -1,9 +1,9 @@
 #include "store/database.hpp"
 
+#include <fmt/core.h>
 #include <sqlite3.h>
 
 #include <climits>
-#include <fmt/core.h>
 
 #include "parse/error.hpp"
 
@@ -15,14 +15,12 @@ void SqliteCloser::operator()(sqlite3* db) const noexcept {
   sqlite3_close(db);
 }
 
-void StatementFinalizer::operator()(sqlite3_stmt* stmt) const noexcept {
-  sqlite3_finalize(stmt);
-}
+void StatementFinalizer::operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
 
 Database::Database(const std::filesystem::path& path) : m_name(path.string()) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(m_name.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const int rc =
+      sqlite3_open_v2(m_name.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   m_db.reset(raw);  // sqlite3_open_v2 may allocate a handle even on failure
   if (rc != SQLITE_OK) {
     const char* message = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
@@ -40,9 +38,7 @@ void Database::fail(std::string_view what) const {
   throw Fatal(fmt::format("{} in database {}: {}", what, m_name, sqlite3_errmsg(m_db.get())));
 }
 
-std::int64_t Database::last_insert_rowid() const {
-  return sqlite3_last_insert_rowid(m_db.get());
-}
+std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db.get()); }
 
 std::int64_t Database::changes() const { return sqlite3_changes64(m_db.get()); }
 
@@ -76,8 +72,8 @@ Statement& Statement::bind(int index, std::optional<std::int64_t> value) {
 Statement& Statement::bind(int index, std::string_view text) {
   // sqlite3_bind_text64 with SQLITE_UTF8 accepts any length; SQLITE_TOOBIG
   // past the connection's limit is reported like any other error.
-  check_bind(sqlite3_bind_text64(m_stmt.get(), index, text.empty() ? "" : text.data(),
-                                 text.size(), SQLITE_STATIC, SQLITE_UTF8),
+  check_bind(sqlite3_bind_text64(m_stmt.get(), index, text.empty() ? "" : text.data(), text.size(),
+                                 SQLITE_STATIC, SQLITE_UTF8),
              index);
   return *this;
 }
@@ -150,8 +146,7 @@ std::string_view Statement::column_blob(int column) const {
 }
 
 Transaction::Transaction(Database& db, Mode mode) : m_db(db) {
-  m_db.exec(mode == Mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN",
-            "starting a transaction");
+  m_db.exec(mode == Mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN", "starting a transaction");
 }
 
 Transaction::~Transaction() {

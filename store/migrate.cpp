@@ -1,7 +1,8 @@
 #include "store/migrate.hpp"
 
-#include <array>
 #include <fmt/core.h>
+
+#include <array>
 
 #include "parse/error.hpp"
 #include "store/schema_sql.hpp"
@@ -48,13 +49,11 @@ void check_version(const Database& db, std::int64_t version) {
 
 // Refuses SQLite files that belong to another program.
 void check_owner(Database& db, std::int64_t version) {
-  const std::int64_t app_id =
-      query_int(db, "PRAGMA application_id", "reading the application id");
+  const std::int64_t app_id = query_int(db, "PRAGMA application_id", "reading the application id");
   if (app_id == k_application_id) return;
   if (app_id != 0 || version != 0) {
-    throw Fatal(fmt::format(
-        "{} is not a dmarcdb database (application_id {}, user_version {})", db.name(),
-        app_id, version));
+    throw Fatal(fmt::format("{} is not a dmarcdb database (application_id {}, user_version {})",
+                            db.name(), app_id, version));
   }
 }
 
@@ -78,8 +77,7 @@ void migrate(Database& db) {
         query_int(db, "SELECT count(*) FROM sqlite_schema", "reading the schema");
     if (objects != 0) {
       throw Fatal(fmt::format(
-          "{} is not a dmarcdb database: it has tables but no dmarcdb schema version",
-          db.name()));
+          "{} is not a dmarcdb database: it has tables but no dmarcdb schema version", db.name()));
     }
   }
   for (const Migration& step : k_migrations) {

@@ -97,8 +97,7 @@ SELECT (SELECT count(*) FROM reports),
 }
 
 std::optional<std::string> Store::raw_bytes(std::int64_t raw_id) const {
-  Statement query(m_impl->db,
-                  "SELECT size, compression, data FROM raw_reports WHERE id = ?1",
+  Statement query(m_impl->db, "SELECT size, compression, data FROM raw_reports WHERE id = ?1",
                   "reading raw bytes");
   query.bind(1, raw_id);
   if (!query.step()) return std::nullopt;
@@ -113,9 +112,10 @@ std::optional<std::string> Store::raw_bytes(std::int64_t raw_id) const {
                : zlib_uncompress(query.column_blob(2), static_cast<std::uint64_t>(size));
   query.reset();
   if (!bytes) {
-    throw Fatal(fmt::format("raw_reports row {} in database {} is corrupt: its data does not "
-                            "inflate to {} bytes",
-                            raw_id, m_impl->db.name(), size));
+    throw Fatal(
+        fmt::format("raw_reports row {} in database {} is corrupt: its data does not "
+                    "inflate to {} bytes",
+                    raw_id, m_impl->db.name(), size));
   }
   return bytes;
 }

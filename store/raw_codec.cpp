@@ -1,11 +1,11 @@
 #include "store/raw_codec.hpp"
 
+#include <fmt/core.h>
 #include <openssl/evp.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <array>
-#include <fmt/core.h>
 #include <limits>
 
 #include "parse/error.hpp"
@@ -15,8 +15,7 @@ namespace dmarc::store {
 std::string sha256_hex(std::string_view bytes) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) !=
-          1 ||
+  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 ||
       length != 32) {
     throw Fatal("computing SHA-256 failed (libcrypto)");
   }
@@ -67,8 +66,8 @@ std::string ZlibCompressor::compress(std::string_view bytes) {
     out_pos += out_chunk - stream.avail_out;
     if (rc == Z_STREAM_END) break;
     if ((rc != Z_OK && rc != Z_BUF_ERROR) || out_pos == out.size()) {
-      throw Fatal(fmt::format("compressing {} bytes with zlib failed: {}", bytes.size(),
-                              zError(rc)));
+      throw Fatal(
+          fmt::format("compressing {} bytes with zlib failed: {}", bytes.size(), zError(rc)));
     }
   }
   out.resize(out_pos);

@@ -29,7 +29,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))sql";
 // reports) are stored as the largest one.
 std::int64_t clamp_count(std::uint64_t count) {
   return count > static_cast<std::uint64_t>(k_int64_max) ? k_int64_max
-                                                          : static_cast<std::int64_t>(count);
+                                                         : static_cast<std::int64_t>(count);
 }
 
 std::int64_t message_total(const std::vector<parse::Record>& records) {

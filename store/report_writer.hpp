@@ -35,8 +35,7 @@ class ReportWriter {
 
   void write_messages(Statement& insert, std::int64_t report_ref,
                       const std::vector<std::string>& messages);
-  void write_record(const parse::Record& record, std::int64_t report_ref,
-                    std::int64_t position);
+  void write_record(const parse::Record& record, std::int64_t report_ref, std::int64_t position);
 };
 
 }  // namespace dmarc::store

@@ -82,14 +82,12 @@ SaveResult Store::save_report(const parse::AggregateReport& report, std::int64_t
                               std::string_view origin) {
   try {
     Transaction transaction(m_impl->db, Transaction::Mode::immediate);
-    const SaveResult result =
-        m_impl->writer.write(report, raw_ref(raw_id), origin, unix_now());
+    const SaveResult result = m_impl->writer.write(report, raw_ref(raw_id), origin, unix_now());
     transaction.commit();
     return result;
   } catch (const Fatal& error) {
     // The transaction has been rolled back: nothing of this report is kept.
-    throw Fatal(fmt::format("saving report \"{}\" of {} (from {}): {}",
-                            report.metadata.report_id,
+    throw Fatal(fmt::format("saving report \"{}\" of {} (from {}): {}", report.metadata.report_id,
                             report.metadata.org_name.value_or("unknown org"), origin,
                             error.what()));
   }

@@ -25,10 +25,10 @@ TEST(ZlibCodec, RoundTripsWithTheRightSize) {
 std::string reference_compress2(const std::string& bytes) {
   uLongf length = compressBound(bytes.size());
   std::string out(length, '\0');
-  EXPECT_EQ(compress2(reinterpret_cast<Bytef*>(out.data()), &length,
-                      reinterpret_cast<const Bytef*>(bytes.data()), bytes.size(),
-                      Z_DEFAULT_COMPRESSION),
-            Z_OK);
+  EXPECT_EQ(
+      compress2(reinterpret_cast<Bytef*>(out.data()), &length,
+                reinterpret_cast<const Bytef*>(bytes.data()), bytes.size(), Z_DEFAULT_COMPRESSION),
+      Z_OK);
   out.resize(length);
   return out;
 }

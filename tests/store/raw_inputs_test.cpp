@@ -153,8 +153,11 @@ TEST_F(RawInputs, FailureWithoutRawBytesIsKeptEachTime) {
 }
 
 TEST_F(RawInputs, FailureNamingAnUnknownRawIdIsFatal) {
-  expect_fatal([&] { m_store.record_failure(42, "a", "", Error{Code::io, "x"}); },
-               {"recording an ingest failure", "FOREIGN KEY constraint failed"});
+  expect_fatal(
+      [&] {
+        m_store.record_failure(42, "a", "", Error{Code::io, "x"});
+      },
+      {"recording an ingest failure", "FOREIGN KEY constraint failed"});
 }
 
 TEST_F(RawInputs, OtherInputIsRecordedAndDeduplicated) {

@@ -36,11 +36,13 @@ SELECT org_name, email, extra_contact_info, report_id, date_begin, date_end, gen
        policy_fo, policy_testing, policy_discovery_method, schema_version, xml_version,
        extensions, record_count, message_count, raw_id, origin
 FROM reports)sql"),
+            // clang-format off
             Rows{row({"receiver.example", "dmarc@receiver.example",
                       "https://receiver.example/dmarc", "r-1", "1700006400", "1700092799",
                       k_null, "example.com", "r", "s", "reject", "quarantine", k_null, "100",
                       "1", k_null, k_null, "rfc7489", "1.0", k_null, "4", "16",
                       std::to_string(m_raw_id), "inbox/1.xml"})});
+  // clang-format on
   const std::int64_t ingested_at = query_int(m_path, "SELECT ingested_at FROM reports");
   EXPECT_GT(ingested_at, 1700000000);
 }
@@ -55,29 +57,28 @@ TEST_F(SaveReport, StoresErrorsAndWarningsInOrder) {
 
 TEST_F(SaveReport, StoresRecordsInOrderWithAbsentFieldsAsNull) {
   m_store.save_report(test::sample_report(), m_raw_id, "inbox/1.xml");
-  EXPECT_EQ(query_rows(m_path, R"sql(
+  EXPECT_EQ(
+      query_rows(m_path, R"sql(
 SELECT position, source_ip, count, disposition, dkim_aligned, spf_aligned, header_from,
        envelope_from, envelope_to, extensions
 FROM records ORDER BY position)sql"),
-            (Rows{row({"1", "192.0.2.1", "10", "none", "pass", "pass", "example.com", k_null,
-                       k_null, k_null}),
-                  row({"2", "198.51.100.7", "3", "reject", "fail", "fail", "example.com",
-                       "bounce.example.org", "example.net",
-                       "<ext:x xmlns:ext=\"urn:x\">1</ext:x>"}),
-                  row({"3", "2001:db8::1", "2", "quarantine", "fail", "fail", "example.com",
-                       k_null, k_null, k_null}),
-                  row({"4", k_null, "1", k_null, k_null, k_null, k_null, k_null, k_null,
-                       k_null})}));
+      (Rows{row({"1", "192.0.2.1", "10", "none", "pass", "pass", "example.com", k_null, k_null,
+                 k_null}),
+            row({"2", "198.51.100.7", "3", "reject", "fail", "fail", "example.com",
+                 "bounce.example.org", "example.net", "<ext:x xmlns:ext=\"urn:x\">1</ext:x>"}),
+            row({"3", "2001:db8::1", "2", "quarantine", "fail", "fail", "example.com", k_null,
+                 k_null, k_null}),
+            row({"4", k_null, "1", k_null, k_null, k_null, k_null, k_null, k_null, k_null})}));
 }
 
 TEST_F(SaveReport, StoresReasonsAndAuthResultsUnderTheirRecords) {
   m_store.save_report(test::sample_report(), m_raw_id, "inbox/1.xml");
-  EXPECT_EQ(query_rows(m_path, R"sql(
+  EXPECT_EQ(
+      query_rows(m_path, R"sql(
 SELECT r.position, o.position, o.type, o.comment
 FROM policy_override_reasons o JOIN records r ON r.id = o.record_ref
 ORDER BY r.position, o.position)sql"),
-            (Rows{row({"2", "1", "forwarded", "via list"}),
-                  row({"2", "2", "local_policy", k_null})}));
+      (Rows{row({"2", "1", "forwarded", "via list"}), row({"2", "2", "local_policy", k_null})}));
   EXPECT_EQ(query_rows(m_path, R"sql(
 SELECT r.position, d.position, d.domain, d.selector, d.result, d.human_result
 FROM dkim_results d JOIN records r ON r.id = d.record_ref
@@ -109,33 +110,113 @@ SELECT org_name, report_id, policy_domain, policy_p, date_begin, date_end, begin
        envelope_from, envelope_to, spf_domain, spf_scope, spf_result, dkim_domain,
        dkim_selector, dkim_result, override_reason
 FROM record_rows ORDER BY position)sql"),
-            (Rows{row({"receiver.example", "r-1", "example.com", "reject", "1700006400",
-                       "1700092799", "2023-11-15T00:00:00Z", "2023-11-15T23:59:59Z", "1",
-                       "192.0.2.1", "10", "none", "pass", "pass", "example.com", k_null, k_null,
-                       "example.com", "mfrom", "pass", "example.com", "sel1", "pass", k_null}),
-                  row({"receiver.example", "r-1", "example.com", "reject", "1700006400",
-                       "1700092799", "2023-11-15T00:00:00Z", "2023-11-15T23:59:59Z", "2",
-                       "198.51.100.7", "3", "reject", "fail", "fail", "example.com",
-                       "bounce.example.org", "example.net", "bounce.example.org", "mfrom",
-                       "fail", k_null, k_null, k_null, "forwarded"}),
-                  row({"receiver.example", "r-1", "example.com", "reject", "1700006400",
-                       "1700092799", "2023-11-15T00:00:00Z", "2023-11-15T23:59:59Z", "3",
-                       "2001:db8::1", "2", "quarantine", "fail", "fail", "example.com", k_null,
-                       k_null, "example.com", "mfrom", "softfail", "example.com", "s2", "fail",
+            (Rows{row({"receiver.example",
+                       "r-1",
+                       "example.com",
+                       "reject",
+                       "1700006400",
+                       "1700092799",
+                       "2023-11-15T00:00:00Z",
+                       "2023-11-15T23:59:59Z",
+                       "1",
+                       "192.0.2.1",
+                       "10",
+                       "none",
+                       "pass",
+                       "pass",
+                       "example.com",
+                       k_null,
+                       k_null,
+                       "example.com",
+                       "mfrom",
+                       "pass",
+                       "example.com",
+                       "sel1",
+                       "pass",
                        k_null}),
-                  row({"receiver.example", "r-1", "example.com", "reject", "1700006400",
-                       "1700092799", "2023-11-15T00:00:00Z", "2023-11-15T23:59:59Z", "4",
-                       k_null, "1", k_null, k_null, k_null, k_null, k_null, k_null, k_null,
-                       k_null, k_null, k_null, k_null, k_null, k_null})}));
-  EXPECT_EQ(query_rows(m_path, "SELECT count(*) FROM record_rows r JOIN records c "
-                               "ON c.id = r.record_id AND c.report_ref = r.report_ref"),
+                  row({"receiver.example",
+                       "r-1",
+                       "example.com",
+                       "reject",
+                       "1700006400",
+                       "1700092799",
+                       "2023-11-15T00:00:00Z",
+                       "2023-11-15T23:59:59Z",
+                       "2",
+                       "198.51.100.7",
+                       "3",
+                       "reject",
+                       "fail",
+                       "fail",
+                       "example.com",
+                       "bounce.example.org",
+                       "example.net",
+                       "bounce.example.org",
+                       "mfrom",
+                       "fail",
+                       k_null,
+                       k_null,
+                       k_null,
+                       "forwarded"}),
+                  row({"receiver.example",
+                       "r-1",
+                       "example.com",
+                       "reject",
+                       "1700006400",
+                       "1700092799",
+                       "2023-11-15T00:00:00Z",
+                       "2023-11-15T23:59:59Z",
+                       "3",
+                       "2001:db8::1",
+                       "2",
+                       "quarantine",
+                       "fail",
+                       "fail",
+                       "example.com",
+                       k_null,
+                       k_null,
+                       "example.com",
+                       "mfrom",
+                       "softfail",
+                       "example.com",
+                       "s2",
+                       "fail",
+                       k_null}),
+                  row({"receiver.example",
+                       "r-1",
+                       "example.com",
+                       "reject",
+                       "1700006400",
+                       "1700092799",
+                       "2023-11-15T00:00:00Z",
+                       "2023-11-15T23:59:59Z",
+                       "4",
+                       k_null,
+                       "1",
+                       k_null,
+                       k_null,
+                       k_null,
+                       k_null,
+                       k_null,
+                       k_null,
+                       k_null,
+                       k_null,
+                       k_null,
+                       k_null,
+                       k_null,
+                       k_null,
+                       k_null})}));
+  EXPECT_EQ(query_rows(m_path,
+                       "SELECT count(*) FROM record_rows r JOIN records c "
+                       "ON c.id = r.record_id AND c.report_ref = r.report_ref"),
             Rows{row({"4"})});
 }
 
 TEST_F(SaveReport, SpfAlignmentFailuresViewHoldsOnlySpfFailRecords) {
   m_store.save_report(test::sample_report(), m_raw_id, "inbox/1.xml");
-  EXPECT_EQ(query_rows(m_path, "SELECT source_ip, count, disposition, spf_domain, spf_result "
-                               "FROM spf_alignment_failures ORDER BY position"),
+  EXPECT_EQ(query_rows(m_path,
+                       "SELECT source_ip, count, disposition, spf_domain, spf_result "
+                       "FROM spf_alignment_failures ORDER BY position"),
             (Rows{row({"198.51.100.7", "3", "reject", "bounce.example.org", "fail"}),
                   row({"2001:db8::1", "2", "quarantine", "example.com", "softfail"})}));
 }
@@ -221,10 +302,11 @@ TEST_F(SaveReport, DmarcbisPolicyFieldsAreStored) {
   report.policy.discovery_method = "treewalk";
   report.extensions = "<ext/>";
   m_store.save_report(report, m_raw_id, "x");
-  EXPECT_EQ(query_rows(m_path, "SELECT schema_version, generator, policy_np, policy_pct, "
-                               "policy_testing, policy_discovery_method, extensions FROM reports"),
-            Rows{row({"dmarcbis", "Example MTA 2.1", "reject", k_null, "n", "treewalk",
-                      "<ext/>"})});
+  EXPECT_EQ(
+      query_rows(m_path,
+                 "SELECT schema_version, generator, policy_np, policy_pct, "
+                 "policy_testing, policy_discovery_method, extensions FROM reports"),
+      Rows{row({"dmarcbis", "Example MTA 2.1", "reject", k_null, "n", "treewalk", "<ext/>"})});
 }
 
 TEST_F(SaveReport, SameIdentityTwiceIsADuplicateAndWritesNothing) {
@@ -246,8 +328,7 @@ TEST_F(SaveReport, SameIdentityWithOtherContentKeepsTheFirstCopy) {
   changed.metadata.email = "other@receiver.example";
   EXPECT_EQ(m_store.save_report(changed, m_raw_id, "b"), SaveResult::duplicate);
   EXPECT_EQ(m_store.counts().records, 4);
-  EXPECT_EQ(query_rows(m_path, "SELECT email FROM reports"),
-            Rows{row({"dmarc@receiver.example"})});
+  EXPECT_EQ(query_rows(m_path, "SELECT email FROM reports"), Rows{row({"dmarc@receiver.example"})});
 }
 
 TEST_F(SaveReport, IdentityWithoutOrgNameOrDomainStillDedupes) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "store/migrate.hpp"
 #include "test_support.hpp"
@@ -17,11 +18,10 @@ using test::query_rows;
 using test::row;
 using test::TempDir;
 
-const char* const k_tables[] = {
-    "dkim_results",    "ingest_failures", "ip_names",     "mailbox_state",
-    "other_inputs",    "policy_override_reasons",         "raw_reports",
-    "records",         "report_errors",   "report_warnings", "reports",
-    "spf_results"};
+const char* const k_tables[] = {"dkim_results",    "ingest_failures", "ip_names",
+                                "mailbox_state",   "other_inputs",    "policy_override_reasons",
+                                "raw_reports",     "records",         "report_errors",
+                                "report_warnings", "reports",         "spf_results"};
 const char* const k_views[] = {"record_rows", "reports_overview", "spf_alignment_failures"};
 
 std::vector<std::string> names_of(const std::filesystem::path& path, const char* type) {
@@ -41,10 +41,10 @@ TEST(StoreOpen, FreshDatabaseHasSchemaVersionOneAndEveryTableAndView) {
   EXPECT_EQ(query_int(path, "PRAGMA user_version"), k_schema_version);
   EXPECT_EQ(k_schema_version, 1);
   EXPECT_EQ(query_int(path, "PRAGMA application_id"), k_application_id);
-  EXPECT_EQ(names_of(path, "table"), std::vector<std::string>(std::begin(k_tables),
-                                                                std::end(k_tables)));
-  EXPECT_EQ(names_of(path, "view"), std::vector<std::string>(std::begin(k_views),
-                                                               std::end(k_views)));
+  EXPECT_EQ(names_of(path, "table"),
+            std::vector<std::string>(std::begin(k_tables), std::end(k_tables)));
+  EXPECT_EQ(names_of(path, "view"),
+            std::vector<std::string>(std::begin(k_views), std::end(k_views)));
   EXPECT_EQ(query_rows(path, "PRAGMA journal_mode"), std::vector<test::Row>{row({"wal"})});
 }
 
@@ -100,6 +100,40 @@ TEST(StoreOpen, FileThatIsNotSqliteIsFatalNamingThePath) {
   const auto size_before = std::filesystem::file_size(path);
   expect_fatal([&] { Store store(path); }, {path.string(), "not a database"});
   EXPECT_EQ(std::filesystem::file_size(path), size_before);
+}
+
+// Files that are not (intact) SQLite databases, with a fragment of the error.
+struct HostileFile {
+  const char* name;
+  std::string bytes;
+  const char* fragment;
+};
+
+TEST(StoreOpen, RefusesHostileFilesWithoutChangingThem) {
+  std::string header_then_junk("SQLite format 3\0", 16);
+  header_then_junk += std::string(4080, '\xff');
+  std::string random_page(4096, '\0');
+  for (std::size_t i = 0; i < random_page.size(); ++i) {
+    random_page[i] = static_cast<char>((i * 2654435761u) >> 13);
+  }
+  const HostileFile files[] = {
+      {"xml", "<?xml version=\"1.0\"?><feedback/>" + std::string(200, ' '), "not a database"},
+      {"gzip", std::string("\x1f\x8b\x08\x00", 4) + std::string(200, '\0'), "not a database"},
+      {"random page", random_page, "not a database"},
+      {"sqlite header then junk", header_then_junk, "not a database"},
+  };
+  TempDir dir;
+  for (const HostileFile& file : files) {
+    const auto path = dir.path() / file.name;
+    {
+      std::ofstream out(path, std::ios::binary);
+      out << file.bytes;
+    }
+    expect_fatal([&] { Store store(path); }, {path.string(), file.fragment});
+    std::ifstream in(path, std::ios::binary);
+    const std::string after((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(after, file.bytes) << file.name;
+  }
 }
 
 TEST(StoreOpen, SqliteDatabaseOfAnotherProgramIsFatalAndLeftAlone) {
