@@ -33,6 +33,9 @@ class Database {
   // Nothing is read yet: a file that is not SQLite fails at the first query.
   // Throws Fatal naming the path if the file cannot be opened.
   explicit Database(const std::filesystem::path& path);
+  // Statements point to their Database: it stays where it was created.
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
 
   sqlite3* handle() const { return m_db.get(); }
   // The path as given, for messages.
