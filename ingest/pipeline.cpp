@@ -56,14 +56,18 @@ std::string describe_start(std::string_view bytes) {
 }
 
 // Whether a mail part is worth unpacking: any archive or XML, except prose
-// (text/plain, text/html bodies) that does not mention a <feedback> element.
+// (text/plain, text/html bodies) that is not an XML document or <feedback>.
 bool may_hold_report(const MailPart& part) {
   parse::Container c = parse::sniff(part.bytes);
   if (c == parse::Container::other) return false;
   if (c == parse::Container::xml &&
       (part.content_type == "text/html" || part.content_type == "text/plain")) {
-    return std::string_view(part.bytes).substr(0, 1 << 16).find("feedback") !=
-           std::string_view::npos;
+    std::string_view s = skip_space(part.bytes);
+    if (s.substr(0, 3) == "\xEF\xBB\xBF") s = skip_space(s.substr(3));
+    if (s.substr(0, 5) == "<?xml") return true;
+    std::size_t end = s.find_first_of(" \t\r\n/>");
+    std::string_view tag = s.substr(1, end == std::string_view::npos ? s.size() : end - 1);
+    return tag.size() >= 8 && tag.substr(tag.size() - 8) == "feedback";
   }
   return true;
 }
