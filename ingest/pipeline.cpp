@@ -21,10 +21,21 @@ std::string join_part(std::string_view prefix, std::string_view part) {
   return fmt::format("{}/{}", prefix, part);
 }
 
-// The part name of one unpacked document: "zip:member.xml" inside a zip.
-std::string document_part(const parse::Document& doc) {
-  if (doc.layers.find("zip") != std::string::npos) return fmt::format("zip:{}", doc.member);
-  return {};
+// Whether a layer chain such as "gzip>zip>xml" passes through a zip.
+bool through_zip(std::string_view layers) {
+  std::size_t start = 0;
+  while (start <= layers.size()) {
+    std::size_t end = layers.find('>', start);
+    if (end == std::string_view::npos) end = layers.size();
+    if (layers.substr(start, end - start) == "zip") return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// The part name of something unpacked: "zip:member.xml" inside a zip.
+std::string unpacked_part(std::string_view layers, std::string_view member) {
+  return through_zip(layers) ? fmt::format("zip:{}", member) : std::string();
 }
 
 std::string_view skip_space(std::string_view s) {
@@ -208,13 +219,11 @@ void Pipeline::ingest_payload(std::string_view bytes, std::int64_t raw_id,
                               std::uint64_t& reports_found) {
   parse::Unpacked unpacked = parse::unpack(bytes, m_limits);
   for (const parse::PartError& e : unpacked.errors) {
-    std::string where = e.member.empty() && e.layers.find("zip") == std::string::npos
-                            ? std::string(part)
-                            : join_part(part, "zip:" + e.member);
+    std::string where = join_part(part, unpacked_part(e.layers, e.member));
     failure(raw_id, origin, where, e.error);
   }
   for (const parse::Document& doc : unpacked.documents) {
-    std::string where = join_part(part, document_part(doc));
+    std::string where = join_part(part, unpacked_part(doc.layers, doc.member));
     if (parse::sniff(doc.bytes) != parse::Container::xml) {
       if (looks_like_tls_report(doc.bytes)) {
         m_store.record_other(raw_id, origin, where, store::OtherKind::smtp_tls,

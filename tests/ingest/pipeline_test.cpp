@@ -1,0 +1,136 @@
+// The pipeline over real components (unpack, parser, GMime, SQLite in memory):
+// what ends as a report, a failure or a non-aggregate input, and under which
+// part name.
+#include "ingest/pipeline.hpp"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <sstream>
+#include <string>
+
+namespace dmarc::ingest {
+namespace {
+
+const std::string k_xml =
+    "<?xml version=\"1.0\"?><feedback><report_metadata><org_name>Receiver</org_name>"
+    "<report_id>p-1</report_id><date_range><begin>1700000000</begin><end>1700086399</end>"
+    "</date_range></report_metadata><policy_published><domain>example.com</domain>"
+    "<p>reject</p></policy_published><record><row><source_ip>192.0.2.1</source_ip>"
+    "<count>2</count><policy_evaluated><disposition>reject</disposition><dkim>fail</dkim>"
+    "<spf>fail</spf></policy_evaluated></row><identifiers><header_from>example.com"
+    "</header_from></identifiers><auth_results><spf><domain>example.com</domain>"
+    "<result>fail</result></spf></auth_results></record></feedback>";
+
+std::string gzip(std::string_view data) {
+  z_stream z{};
+  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, static_cast<uLong>(data.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+std::string base64(std::string_view data) {
+  static constexpr char k_alphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < data.size(); i += 3) {
+    unsigned v = static_cast<unsigned char>(data[i]) << 16;
+    if (i + 1 < data.size()) v |= static_cast<unsigned char>(data[i + 1]) << 8;
+    if (i + 2 < data.size()) v |= static_cast<unsigned char>(data[i + 2]);
+    out += k_alphabet[(v >> 18) & 63];
+    out += k_alphabet[(v >> 12) & 63];
+    out += i + 1 < data.size() ? k_alphabet[(v >> 6) & 63] : '=';
+    out += i + 2 < data.size() ? k_alphabet[v & 63] : '=';
+    if (out.size() % 77 == 76) out += '\n';
+  }
+  return out + "\n";
+}
+
+struct PipelineTest : ::testing::Test {
+  store::Store store{":memory:"};
+  Pipeline pipeline{store, Limits{}};
+};
+
+TEST_F(PipelineTest, GzipReportIsStoredWithRecords) {
+  pipeline.ingest_bytes(gzip(k_xml), "r.xml.gz");
+  EXPECT_EQ(pipeline.stats().reports_new, 1u);
+  EXPECT_EQ(pipeline.stats().records, 1u);
+  ASSERT_EQ(store.list_reports().size(), 1u);
+  EXPECT_EQ(store.list_reports().front().reject_records, 1);
+}
+
+TEST_F(PipelineTest, TruncatedGzipFailureNamesNoZipMember) {
+  std::string bytes = gzip(k_xml);
+  pipeline.ingest_bytes(bytes.substr(0, bytes.size() / 2), "t.gz");
+  ASSERT_EQ(store.list_failures().size(), 1u);
+  EXPECT_EQ(store.list_failures().front().part, "");
+  EXPECT_EQ(store.list_failures().front().code, "malformed");
+}
+
+TEST_F(PipelineTest, MailWithHtmlBodyAndGzipAttachmentGivesOneReportAndNoFailure) {
+  std::string mail =
+      "From: dmarc@receiver.example\nTo: rua@example.com\nSubject: Report domain: example.com\n"
+      "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+      "Content-Type: text/html\n\n<html><body><p>This is a DMARC feedback report.</p></body>"
+      "</html>\n--b\nContent-Type: application/gzip; name=\"r.xml.gz\"\n"
+      "Content-Transfer-Encoding: base64\n\n" +
+      base64(gzip(k_xml)) + "--b--\n";
+  pipeline.ingest_bytes(mail, "m.eml");
+  EXPECT_EQ(pipeline.stats().reports_new, 1u);
+  EXPECT_TRUE(store.list_failures().empty());
+  EXPECT_TRUE(store.list_others().empty());
+}
+
+TEST_F(PipelineTest, MailWithoutReportIsRecordedAsOtherMail) {
+  pipeline.ingest_bytes("From: a@example.org\nSubject: hello\n\njust text\n", "m.eml");
+  ASSERT_EQ(store.list_others().size(), 1u);
+  EXPECT_EQ(store.list_others().front().kind, "other_mail");
+  EXPECT_NE(store.list_others().front().detail.find("text/plain"), std::string::npos);
+  EXPECT_TRUE(store.list_failures().empty());
+}
+
+TEST_F(PipelineTest, TlsReportJsonIsRecognised) {
+  pipeline.ingest_bytes(R"({"organization-name":"x","report-id":"1","policies":[]})", "t.json");
+  ASSERT_EQ(store.list_others().size(), 1u);
+  EXPECT_EQ(store.list_others().front().kind, "smtp_tls");
+}
+
+TEST_F(PipelineTest, EmptyInputIsAFailureAndGarbageIsNotAReport) {
+  pipeline.ingest_bytes("", "empty");
+  pipeline.ingest_bytes("hello world", "garbage");
+  ASSERT_EQ(store.list_failures().size(), 1u);
+  EXPECT_EQ(store.list_failures().front().message, "input is empty");
+  ASSERT_EQ(store.list_others().size(), 1u);
+  EXPECT_EQ(store.list_others().front().kind, "not_report");
+}
+
+TEST_F(PipelineTest, InputOverMaxInputBytesIsRecordedWithItsFirstBytesKept) {
+  Limits limits;
+  limits.max_input_bytes = 100;
+  Pipeline small(store, limits);
+  std::istringstream in(k_xml);
+  small.ingest_stream(in, "big");
+  ASSERT_EQ(store.list_failures().size(), 1u);
+  EXPECT_EQ(store.list_failures().front().code, "too_large");
+  EXPECT_NE(store.list_failures().front().message.find("max_input_bytes (100)"),
+            std::string::npos);
+  EXPECT_EQ(store.raw_bytes(store.list_failures().front().raw_id), k_xml.substr(0, 100));
+}
+
+TEST_F(PipelineTest, SameReportTwiceIsOneReportAndOneDuplicate) {
+  pipeline.ingest_bytes(k_xml, "a.xml");
+  pipeline.ingest_bytes(gzip(k_xml), "a.xml.gz");
+  EXPECT_EQ(pipeline.stats().reports_new, 1u);
+  EXPECT_EQ(pipeline.stats().duplicates, 1u);
+  EXPECT_EQ(store.counts().raw_reports, 2);
+}
+
+}  // namespace
+}  // namespace dmarc::ingest
