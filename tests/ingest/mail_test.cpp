@@ -1,5 +1,6 @@
 #include "ingest/mail.hpp"
 
+#include "tests/support/encode.hpp"
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -13,6 +14,9 @@
 namespace dmarc::ingest {
 namespace {
 
+using dmarc::testing::base64;
+using dmarc::testing::gzip;
+
 // Leak checks of GObjects need G_SLICE=always-malloc (set by CTest), else
 // GLib's slice allocator hides them from LeakSanitizer.
 
@@ -21,42 +25,7 @@ const std::string k_xml =
     "<feedback><report_metadata><org_name>example.net</org_name>"
     "<report_id>42</report_id></report_metadata></feedback>";
 
-std::string gzip(std::string_view data) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, static_cast<uLong>(data.size())), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
-// Base64 in lines of 76 characters, each ended by eol.
-std::string base64(std::string_view data, std::string_view eol = "\n") {
-  static constexpr char k_alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t line = 0;
-  for (std::size_t i = 0; i < data.size(); i += 3) {
-    std::uint32_t n = static_cast<unsigned char>(data[i]) << 16;
-    if (i + 1 < data.size()) n |= static_cast<unsigned char>(data[i + 1]) << 8;
-    if (i + 2 < data.size()) n |= static_cast<unsigned char>(data[i + 2]);
-    out += k_alphabet[(n >> 18) & 63];
-    out += k_alphabet[(n >> 12) & 63];
-    out += i + 1 < data.size() ? k_alphabet[(n >> 6) & 63] : '=';
-    out += i + 2 < data.size() ? k_alphabet[n & 63] : '=';
-    if ((line += 4) == 76) {
-      out += eol;
-      line = 0;
-    }
-  }
-  if (line != 0) out += eol;
-  return out;
-}
 
 std::string uuencode(std::string_view data, std::string_view name) {
   auto enc = [](unsigned v) { return v == 0 ? '`' : static_cast<char>(v + 32); };

@@ -3,6 +3,7 @@
 // part name.
 #include "ingest/pipeline.hpp"
 
+#include "tests/support/encode.hpp"
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -11,6 +12,9 @@
 
 namespace dmarc::ingest {
 namespace {
+
+using dmarc::testing::base64;
+using dmarc::testing::gzip;
 
 const std::string k_xml =
     "<?xml version=\"1.0\"?><feedback><report_metadata><org_name>Receiver</org_name>"
@@ -22,36 +26,7 @@ const std::string k_xml =
     "</header_from></identifiers><auth_results><spf><domain>example.com</domain>"
     "<result>fail</result></spf></auth_results></record></feedback>";
 
-std::string gzip(std::string_view data) {
-  z_stream z{};
-  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, static_cast<uLong>(data.size())), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
-std::string base64(std::string_view data) {
-  static constexpr char k_alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < data.size(); i += 3) {
-    unsigned v = static_cast<unsigned char>(data[i]) << 16;
-    if (i + 1 < data.size()) v |= static_cast<unsigned char>(data[i + 1]) << 8;
-    if (i + 2 < data.size()) v |= static_cast<unsigned char>(data[i + 2]);
-    out += k_alphabet[(v >> 18) & 63];
-    out += k_alphabet[(v >> 12) & 63];
-    out += i + 1 < data.size() ? k_alphabet[(v >> 6) & 63] : '=';
-    out += i + 2 < data.size() ? k_alphabet[v & 63] : '=';
-    if (out.size() % 77 == 76) out += '\n';
-  }
-  return out + "\n";
-}
 
 struct PipelineTest : ::testing::Test {
   store::Store store{":memory:"};

@@ -1,5 +1,6 @@
 #include "parse/gzip.hpp"
 
+#include "tests/support/encode.hpp"
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -10,32 +11,13 @@
 namespace dmarc::parse {
 namespace {
 
+using dmarc::testing::deflate_with;
+using dmarc::testing::gzip;
+using dmarc::testing::zlib;
+
 using namespace std::string_literals;
 
-std::string deflate_with(std::string_view data, int window_bits, std::string_view dictionary = {}) {
-  z_stream z{};
-  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
-    throw std::runtime_error("deflateInit2 failed");
-  }
-  if (!dictionary.empty()) {
-    deflateSetDictionary(&z, reinterpret_cast<const Bytef*>(dictionary.data()),
-                         static_cast<uInt>(dictionary.size()));
-  }
-  std::string out(deflateBound(&z, data.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) throw std::runtime_error("deflate did not finish");
-  return out;
-}
 
-std::string gzip(std::string_view data) { return deflate_with(data, 16 + MAX_WBITS); }
-std::string zlib(std::string_view data) { return deflate_with(data, MAX_WBITS); }
 
 TEST(InflateBudget, SpendsUpToTheLimitExactly) {
   InflateBudget budget(10);

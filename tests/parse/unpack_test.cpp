@@ -1,5 +1,6 @@
 #include "parse/unpack.hpp"
 
+#include "tests/support/encode.hpp"
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -13,32 +14,16 @@
 namespace dmarc::parse {
 namespace {
 
+using dmarc::testing::gzip;
+using dmarc::testing::zlib;
+
 using namespace std::string_literals;
 
 const std::string k_report =
     "<?xml version=\"1.0\"?>\n<feedback><report_metadata><org_name>example.net</org_name>"
     "</report_metadata></feedback>\n";
 
-std::string deflate_with(std::string_view data, int window_bits) {
-  z_stream z{};
-  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
-    throw std::runtime_error("deflateInit2 failed");
-  }
-  std::string out(deflateBound(&z, data.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) throw std::runtime_error("deflate did not finish");
-  return out;
-}
 
-std::string gzip(std::string_view data) { return deflate_with(data, 16 + MAX_WBITS); }
-std::string zlib(std::string_view data) { return deflate_with(data, MAX_WBITS); }
 
 std::string gzip_times(std::string data, int times) {
   for (int i = 0; i < times; ++i) data = gzip(data);

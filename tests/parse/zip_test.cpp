@@ -2,6 +2,7 @@
 // with libzip, hostile ones by editing those bytes.
 #include "parse/zip.hpp"
 
+#include "tests/support/encode.hpp"
 #include <gtest/gtest.h>
 #include <zip.h>
 #include <zlib.h>
@@ -20,27 +21,12 @@
 namespace dmarc::parse {
 namespace {
 
+using dmarc::testing::gzip;
+
 using namespace std::string_literals;
 
 const std::string k_report = "<?xml version=\"1.0\"?>\n<feedback><report_metadata/></feedback>\n";
 
-std::string gzip(std::string_view data) {
-  z_stream z{};
-  if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
-    throw std::runtime_error("deflateInit2 failed");
-  }
-  std::string out(deflateBound(&z, data.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) throw std::runtime_error("deflate did not finish");
-  return out;
-}
 
 // Writes a zip archive into memory with libzip.
 class ZipBuilder {
