@@ -58,6 +58,7 @@ Status status_of(int ares_status) {
     case ARES_ENODATA: return Status::nodata;
     case ARES_ESERVFAIL: return Status::servfail;
     case ARES_ETIMEOUT: return Status::timeout;
+    case ARES_ECONNREFUSED: return Status::timeout;  // no server listens: none answered
     default: return Status::error;
   }
 }

@@ -19,7 +19,7 @@ enum class Status {
   nxdomain,  // the name does not exist
   nodata,    // the name exists but has no record of the type
   servfail,  // the server could not answer
-  timeout,   // no answer within the configured timeout and tries
+  timeout,   // no server answered within the timeout and tries (or none listens)
   error,     // anything else (refused, malformed reply, bad name); see error
 };
 

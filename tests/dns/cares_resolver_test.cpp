@@ -52,6 +52,7 @@ $TTL 300
   for (int i = 1; i <= k_ptr_hosts; ++i) {
     text += std::to_string(i) + " IN PTR host" + std::to_string(i) + ".example.test.\n";
   }
+  text += "200 IN PTR first.example.test.\n200 IN PTR second.example.test.\n";
   return text;
 }
 
@@ -137,6 +138,14 @@ TEST_F(CaresResolverTest, Ipv4PtrWithoutTrailingDot) {
   ASSERT_EQ(answer.status, Status::ok) << answer.error;
   EXPECT_EQ(answer.values, std::vector<std::string>{"host7.example.test"});
   EXPECT_EQ(answer.ttl, 300u);
+}
+
+TEST_F(CaresResolverTest, PtrWithTwoNamesGivesBoth) {
+  Answer answer = m_resolver->query(reverse_name("192.0.2.200"), RecordType::ptr);
+  ASSERT_EQ(answer.status, Status::ok) << answer.error;
+  std::sort(answer.values.begin(), answer.values.end());
+  EXPECT_EQ(answer.values,
+            (std::vector<std::string>{"first.example.test", "second.example.test"}));
 }
 
 TEST_F(CaresResolverTest, Ipv6Ptr) {
@@ -248,6 +257,24 @@ TEST(CaresResolverTimeout, ManyQueriesToASilentServerTimeOutTogether) {
   const auto elapsed = std::chrono::steady_clock::now() - start;
   for (const Answer& answer : answers) EXPECT_EQ(answer.status, Status::timeout);
   EXPECT_LT(elapsed, std::chrono::milliseconds(1500));
+}
+
+TEST(CaresResolverTimeout, PortNobodyListensOnIsTimeout) {
+  std::string address;
+  {
+    SilentServer closed;  // bound then closed again: nobody listens there
+    address = closed.address();
+  }
+  CaresOptions options;
+  options.servers = address;
+  options.timeout = std::chrono::milliseconds(300);
+  options.tries = 1;
+  CaresResolver resolver(options);
+  const auto start = std::chrono::steady_clock::now();
+  const Answer answer = resolver.query("example.test", RecordType::txt);
+  EXPECT_EQ(answer.status, Status::timeout) << answer.error;
+  EXPECT_FALSE(answer.error.empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
 }
 
 TEST(CaresResolverOptions, BadServerListIsFatal) {
