@@ -21,6 +21,7 @@ Commands:
   ingest PATH...   read reports from files, folders, e-mails, mbox files or - (stdin)
   reports          list the stored reports
   failures         list inputs that did not become reports, with the reason
+  report           the weekly failure summary: who fails SPF alignment and gets rejected, why
 
 Options for every command:
   --db PATH        database file (default: $DMARCDB_DB, else dmarc.db)
@@ -56,6 +57,7 @@ int run(const std::vector<std::string>& args, Streams streams) {
     if (command == "ingest") return cmd_ingest(rest, streams);
     if (command == "reports") return cmd_reports(rest, streams);
     if (command == "failures") return cmd_failures(rest, streams);
+    if (command == "report") return cmd_report(rest, streams);
     throw UsageError{"unknown command \"" + command + "\""};
   } catch (const UsageError& e) {
     streams.err << "dmarcdb: " << e.message << "\n(see dmarcdb --help)\n";

@@ -20,6 +20,7 @@ int run(const std::vector<std::string>& args, Streams streams);
 int cmd_ingest(const std::vector<std::string>& args, Streams streams);
 int cmd_reports(const std::vector<std::string>& args, Streams streams);
 int cmd_failures(const std::vector<std::string>& args, Streams streams);
+int cmd_report(const std::vector<std::string>& args, Streams streams);
 
 // The database path: --db if given, else $DMARCDB_DB, else "dmarc.db".
 std::string default_db_path();

@@ -75,6 +75,32 @@ struct TableCounts {
   bool operator==(const TableCounts&) const = default;
 };
 
+// One record of a report whose date range falls in a period, with what the
+// weekly summary needs of its report and auth results ("" for absent text).
+struct PeriodRecord {
+  std::int64_t report_ref = 0;
+  std::string org_name;
+  std::string policy_domain;
+  std::string policy_p;
+  std::optional<std::int64_t> policy_pct;
+  std::string policy_testing;
+  std::int64_t date_begin = 0;
+  std::int64_t date_end = 0;
+  std::string source_ip;
+  std::int64_t count = 0;
+  std::string disposition;
+  std::string dkim_aligned;
+  std::string spf_aligned;
+  std::string header_from;
+  std::string envelope_from;
+  std::string spf_domain;   // first SPF result, mfrom scope preferred
+  std::string spf_result;
+  std::string spf_results;  // every SPF result, "domain=result" separated by spaces
+  std::string dkim_results;  // every DKIM result, "domain:selector=result" separated by spaces
+  bool dkim_any_pass = false;
+  std::string override_reasons;  // types separated by commas
+};
+
 class Store {
  public:
   // Opens or creates the database at path (":memory:" for a private in-memory
@@ -112,6 +138,12 @@ class Store {
   std::vector<FailureRow> list_failures() const;
   std::vector<OtherRow> list_others() const;
   TableCounts counts() const;
+
+  // Records of the reports that belong to [since, until): a report belongs to
+  // the period that holds the midpoint of its date range, so reporters whose
+  // day starts at local midnight still land in the right UTC week. Ordered
+  // by report id, then position.
+  std::vector<PeriodRecord> period_records(std::int64_t since, std::int64_t until) const;
 
   // The stored raw bytes, decompressed; nullopt if no such id.
   std::optional<std::string> raw_bytes(std::int64_t raw_id) const;

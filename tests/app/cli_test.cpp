@@ -63,7 +63,7 @@ TEST_F(Cli, VersionPrintsNameAndVersion) {
 }
 
 TEST_F(Cli, EveryCommandHasHelp) {
-  for (const char* command : {"ingest", "reports", "failures"}) {
+  for (const char* command : {"ingest", "reports", "failures", "report"}) {
     Result r = run(std::string(command) + " --help");
     EXPECT_EQ(r.status, 0) << command;
     EXPECT_NE(r.out.find(std::string("usage: dmarcdb ") + command), std::string::npos) << r.out;

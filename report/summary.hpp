@@ -1,0 +1,90 @@
+// The weekly failure summary: per policy domain, the sources whose mail
+// failed SPF alignment and was rejected or quarantined, with a diagnosis from
+// the report data; the sources at risk when the policy tightens; and the
+// trend against the previous period. Pure computation over store records.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "report/period.hpp"
+#include "store/store.hpp"
+
+namespace dmarc::report {
+
+// Why a source fails SPF alignment, from its reported SPF result.
+enum class Diagnosis {
+  forwarding,          // override reason forwarded / mailing_list / trusted_forwarder
+  spf_pass_unaligned,  // SPF passes for another domain: custom return-path needed
+  spf_permerror,       // the SPF record is broken (e.g. over 10 DNS lookups)
+  spf_temperror,       // a DNS error at the receiver
+  spf_none,            // no SPF record for the envelope domain
+  spf_not_authorised,  // fail / softfail / neutral: sender not in the SPF record
+  spf_unknown,         // no SPF result reported
+};
+
+const char* to_string(Diagnosis d);
+// One sentence telling the user what to change.
+std::string advice(Diagnosis d, const std::string& envelope_domain,
+                   const std::string& policy_domain);
+
+struct SourceSummary {
+  std::string source_ip;
+  std::int64_t messages = 0;  // flagged (or at-risk) messages
+  std::int64_t rejected = 0;
+  std::int64_t quarantined = 0;
+  double share = 0;  // of the domain's messages in the period, 0..1
+  std::set<std::string> reporters;
+  std::int64_t first_seen = 0;  // earliest report begin
+  std::int64_t last_seen = 0;   // latest report end
+  std::set<std::string> header_from;
+  std::set<std::string> envelope_from;
+  std::map<std::string, std::int64_t> spf_results;   // "domain=result" -> messages
+  std::map<std::string, std::int64_t> dkim_results;  // "domain:selector=result" -> messages
+  std::set<std::string> override_reasons;
+  bool dkim_aligned = false;  // some of its mail passed DKIM alignment
+  Diagnosis diagnosis = Diagnosis::spf_unknown;
+  std::string advice;
+  std::string why_delivered;  // at-risk only: "p=none", "pct=50", "testing", "override"
+};
+
+struct Trend {
+  std::vector<std::string> new_sources;      // failing now, not in the previous period
+  std::vector<std::string> grown_sources;    // failing more messages than before
+  std::vector<std::string> stopped_sources;  // failing before, not now
+  std::map<std::string, std::int64_t> previous_messages;  // ip -> flagged messages before
+};
+
+struct DomainSummary {
+  std::string domain;
+  std::string policy;  // latest p seen
+  std::int64_t messages = 0;
+  std::int64_t dmarc_pass = 0;   // DKIM or SPF aligned
+  std::int64_t spf_aligned = 0;
+  std::int64_t rejected = 0;
+  std::int64_t quarantined = 0;
+  std::map<std::string, std::int64_t> reporters;  // org -> messages
+  std::vector<SourceSummary> flagged;  // most rejected+quarantined first
+  std::vector<SourceSummary> at_risk;  // most messages first
+  Trend trend;
+};
+
+struct Summary {
+  Period period;
+  Period previous;
+  std::vector<DomainSummary> domains;  // by name
+};
+
+struct SummaryOptions {
+  std::vector<std::string> domains;  // empty: all
+  std::size_t top = 20;              // at most this many flagged / at-risk sources per domain
+};
+
+Summary build_summary(const std::vector<store::PeriodRecord>& current,
+                      const std::vector<store::PeriodRecord>& before, const Period& period,
+                      const Period& previous_period, const SummaryOptions& options);
+
+}  // namespace dmarc::report

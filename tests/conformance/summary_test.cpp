@@ -1,0 +1,105 @@
+// The weekly summary over the samples, whose story is known (samples/README.md):
+// in 2026-W47 the CRM service (203.0.113.50/.51) is new and rejected, the
+// invoicing platform fails with an SPF permerror, the ticketing system is
+// quarantined for an SPF softfail, a mailing list passes SPF unaligned.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "ingest/pipeline.hpp"
+#include "report/render.hpp"
+
+namespace {
+
+using dmarc::report::Diagnosis;
+
+class SummaryOfSamples : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    s_store = new dmarc::store::Store(":memory:");
+    dmarc::ingest::Pipeline pipeline(*s_store, dmarc::Limits{});
+    pipeline.ingest_path(std::string(DMARCDB_SOURCE_DIR) + "/samples/reports");
+    auto week = *dmarc::report::parse_iso_week("2026-W47");
+    auto before = dmarc::report::previous(week);
+    s_summary = new dmarc::report::Summary(dmarc::report::build_summary(
+        s_store->period_records(week.since, week.until),
+        s_store->period_records(before.since, before.until), week, before, {}));
+  }
+  static void TearDownTestSuite() {
+    delete s_summary;
+    delete s_store;
+  }
+  static const dmarc::report::DomainSummary& domain(const std::string& name) {
+    for (const auto& d : s_summary->domains) {
+      if (d.domain == name) return d;
+    }
+    throw std::runtime_error("no domain " + name);
+  }
+  static dmarc::store::Store* s_store;
+  static dmarc::report::Summary* s_summary;
+};
+
+dmarc::store::Store* SummaryOfSamples::s_store = nullptr;
+dmarc::report::Summary* SummaryOfSamples::s_summary = nullptr;
+
+TEST_F(SummaryOfSamples, FlagsExactlyTheFailingSourcesMostHurtFirst) {
+  const auto& d = domain("example.com");
+  std::vector<std::string> ips;
+  for (const auto& s : d.flagged) ips.push_back(s.source_ip);
+  EXPECT_EQ(ips, (std::vector<std::string>{"203.0.113.50", "203.0.113.51", "198.51.100.77",
+                                           "203.0.113.90", "203.0.113.25"}));
+  EXPECT_EQ(d.flagged[0].rejected, 424);
+  EXPECT_EQ(d.flagged[1].rejected, 246);
+  EXPECT_EQ(d.flagged[2].quarantined, 170);
+  EXPECT_EQ(d.flagged[3].rejected, 102);
+  EXPECT_EQ(d.flagged[4].rejected, 7);
+  EXPECT_EQ(d.messages, 9846);
+  EXPECT_EQ(d.rejected, 779);
+  EXPECT_EQ(d.quarantined, 170);
+  EXPECT_EQ(d.policy, "reject");
+}
+
+TEST_F(SummaryOfSamples, DiagnosesEachSourceFromItsSpfResult) {
+  const auto& d = domain("example.com");
+  EXPECT_EQ(d.flagged[0].diagnosis, Diagnosis::spf_not_authorised);
+  EXPECT_EQ(d.flagged[2].diagnosis, Diagnosis::spf_not_authorised);  // softfail
+  EXPECT_EQ(d.flagged[3].diagnosis, Diagnosis::spf_permerror);
+  EXPECT_NE(d.flagged[3].advice.find("billing.example.com"), std::string::npos);
+  EXPECT_EQ(d.flagged[4].diagnosis, Diagnosis::spf_pass_unaligned);
+  EXPECT_NE(d.flagged[4].advice.find("return-path"), std::string::npos);
+  EXPECT_FALSE(d.flagged[0].dkim_aligned);
+}
+
+TEST_F(SummaryOfSamples, TrendNamesTheCrmServiceAsNew) {
+  const auto& d = domain("example.com");
+  EXPECT_EQ(d.trend.new_sources, (std::vector<std::string>{"203.0.113.50", "203.0.113.51"}));
+  EXPECT_TRUE(d.trend.stopped_sources.empty());
+  EXPECT_EQ(d.trend.previous_messages.count("203.0.113.90"), 1u);
+}
+
+TEST_F(SummaryOfSamples, AtRiskListsForwardersDeliveredByOverride) {
+  const auto& d = domain("example.com");
+  ASSERT_EQ(d.at_risk.size(), 2u);
+  EXPECT_EQ(d.at_risk[1].source_ip, "198.51.100.140");
+  EXPECT_EQ(d.at_risk[1].diagnosis, Diagnosis::forwarding);
+  EXPECT_NE(d.at_risk[1].why_delivered.find("forwarded"), std::string::npos);
+}
+
+TEST_F(SummaryOfSamples, TextAndJsonCarryTheSameNumbers) {
+  std::ostringstream text, json;
+  dmarc::report::render_text(text, *s_summary);
+  dmarc::report::render_json(json, *s_summary);
+  for (const char* needle : {"203.0.113.50  NEW  424 messages (424 rejected"}) {
+    EXPECT_NE(text.str().find(needle), std::string::npos) << text.str();
+  }
+  EXPECT_NE(json.str().find(R"("source_ip": "203.0.113.50", "messages": 424, "rejected": 424)"),
+            std::string::npos)
+      << json.str();
+  EXPECT_NE(json.str().find(R"("new": ["203.0.113.50", "203.0.113.51"])"), std::string::npos);
+}
+
+TEST(SummaryJson, EscapesReportStrings) {
+  EXPECT_EQ(dmarc::report::json_string("a\"b\\c\n\x1b"), "\"a\\\"b\\\\c\\n\\u001b\"");
+}
+
+}  // namespace
