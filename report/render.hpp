@@ -3,6 +3,7 @@
 // terminal.
 #pragma once
 
+#include <algorithm>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -16,6 +17,20 @@ void render_json(std::ostream& out, const Summary& summary);
 
 // Plain text for a terminal or a mail body.
 void render_text(std::ostream& out, const Summary& summary);
+
+// RFC 4180 CSV (CRLF rows), one row per flagged or at-risk source.
+void render_csv(std::ostream& out, const Summary& summary);
+
+// Markdown with tables, for wikis and tickets.
+void render_markdown(std::ostream& out, const Summary& summary);
+
+// A quoted CSV cell; a value starting with = + - @ (or tab, CR) is prefixed
+// with an apostrophe so spreadsheets do not run it as a formula.
+std::string csv_cell(std::string_view text);
+
+// Text safe inside Markdown: control characters removed, Markdown and HTML
+// punctuation backslash-escaped.
+std::string markdown_text(std::string_view text);
 
 // A JSON string literal for text, quotes included.
 std::string json_string(std::string_view text);

@@ -98,6 +98,29 @@ TEST_F(SummaryOfSamples, TextAndJsonCarryTheSameNumbers) {
   EXPECT_NE(json.str().find(R"("new": ["203.0.113.50", "203.0.113.51"])"), std::string::npos);
 }
 
+TEST_F(SummaryOfSamples, CsvAndMarkdownCarryTheSameNumbers) {
+  std::ostringstream csv, markdown;
+  dmarc::report::render_csv(csv, *s_summary);
+  dmarc::report::render_markdown(markdown, *s_summary);
+  EXPECT_NE(csv.str().find("flagged,\"example.com\",\"203.0.113.50\",424,424,0,0.0431,"),
+            std::string::npos)
+      << csv.str();
+  EXPECT_NE(csv.str().find("\"203.0.113.90\",102,102,0,"), std::string::npos);
+  EXPECT_NE(markdown.str().find("| 203.0.113.50 **new** | 424 | 424 | 0 | 4.3% |"),
+            std::string::npos)
+      << markdown.str();
+  EXPECT_NE(markdown.str().find("| 9846 | 89.8% | 89.8% | 779 | 170 |"), std::string::npos);
+}
+
+TEST(SummaryOutput, NeutralisesHostileReportStrings) {
+  EXPECT_EQ(dmarc::report::csv_cell("=cmd()"), "\"'=cmd()\"");
+  EXPECT_EQ(dmarc::report::csv_cell("+1"), "\"'+1\"");
+  EXPECT_EQ(dmarc::report::csv_cell("-2"), "\"'-2\"");
+  EXPECT_EQ(dmarc::report::csv_cell("@SUM(A1)"), "\"'@SUM(A1)\"");
+  EXPECT_EQ(dmarc::report::csv_cell("a\"b"), "\"a\"\"b\"");
+  EXPECT_EQ(dmarc::report::markdown_text("<script>|x\x1b[2J"), "\\<script\\>\\|x\\[2J");
+}
+
 TEST(SummaryJson, EscapesReportStrings) {
   EXPECT_EQ(dmarc::report::json_string("a\"b\\c\n\x1b"), "\"a\\\"b\\\\c\\n\\u001b\"");
 }

@@ -1,0 +1,75 @@
+#include <fmt/format.h>
+
+#include "report/overview.hpp"
+#include "report/render.hpp"
+#include "report/terminal.hpp"
+
+namespace dmarc::report {
+namespace {
+
+template <class Set>
+std::string joined(const Set& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + markdown_text(item);
+  return out.empty() ? "-" : out;
+}
+
+std::string percent(std::int64_t part, std::int64_t whole) {
+  return whole > 0 ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / whole) : "-";
+}
+
+}  // namespace
+
+std::string markdown_text(std::string_view text) {
+  std::string out;
+  for (char c : sanitize_for_terminal(text)) {
+    // Characters with a meaning in Markdown or inline HTML are escaped.
+    if (std::string_view("\\`*_{}[]()<>#+-!|~&").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+void render_markdown(std::ostream& out, const Summary& summary) {
+  out << fmt::format("# DMARC failure summary, {}\n\n{} to {} (UTC)\n", summary.period.label,
+                     utc_date(summary.period.since), utc_date(summary.period.until - 1));
+  if (summary.domains.empty()) out << "\nNo reports in this period.\n";
+  for (const DomainSummary& d : summary.domains) {
+    out << fmt::format(
+        "\n## {} (p={})\n\n| messages | DMARC pass | SPF aligned | rejected | quarantined |\n"
+        "| ---: | ---: | ---: | ---: | ---: |\n| {} | {} | {} | {} | {} |\n",
+        markdown_text(d.domain), markdown_text(d.policy.empty() ? "?" : d.policy), d.messages,
+        percent(d.dmarc_pass, d.messages), percent(d.spf_aligned, d.messages), d.rejected,
+        d.quarantined);
+    out << "\n### Rejected or quarantined, failing SPF alignment\n\n";
+    if (d.flagged.empty()) {
+      out << "None.\n";
+    } else {
+      out << "| source | messages | rejected | quarantined | share | reporters | envelope from "
+             "| diagnosis | what to change |\n| --- | ---: | ---: | ---: | ---: | --- | --- | "
+             "--- | --- |\n";
+    }
+    for (const SourceSummary& s : d.flagged) {
+      bool is_new = std::find(d.trend.new_sources.begin(), d.trend.new_sources.end(),
+                              s.source_ip) != d.trend.new_sources.end();
+      out << fmt::format("| {}{} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                         markdown_text(s.source_ip), is_new ? " **new**" : "", s.messages,
+                         s.rejected, s.quarantined, percent(s.messages, d.messages),
+                         joined(s.reporters), joined(s.envelope_from), to_string(s.diagnosis),
+                         markdown_text(s.advice));
+    }
+    if (!d.at_risk.empty()) {
+      out << "\n### At risk when the policy tightens\n\n| source | messages | delivered because "
+             "| diagnosis |\n| --- | ---: | --- | --- |\n";
+      for (const SourceSummary& s : d.at_risk) {
+        out << fmt::format("| {} | {} | {} | {} |\n", markdown_text(s.source_ip), s.messages,
+                           markdown_text(s.why_delivered), to_string(s.diagnosis));
+      }
+    }
+    out << fmt::format("\n### Trend against {}\n\n- new: {}\n- grown: {}\n- stopped: {}\n",
+                       markdown_text(summary.previous.label), joined(d.trend.new_sources),
+                       joined(d.trend.grown_sources), joined(d.trend.stopped_sources));
+  }
+}
+
+}  // namespace dmarc::report
