@@ -59,7 +59,7 @@ int cmd_report(const std::vector<std::string>& args, Streams streams) {
       ("until", po::value<std::string>(), "last day YYYY-MM-DD, inclusive")
       ("days", po::value<int>(), "the N days before today")
       ("domain", po::value(&options.domains), "policy domain to report (repeatable; default all)")
-      ("format", po::value(&format)->default_value("text"), "text, markdown, csv or json")
+      ("format", po::value(&format)->default_value("text"), "text, markdown, html, csv or json")
       ("output,o", po::value(&output), "write to FILE instead of standard output")
       ("top", po::value(&options.top)->default_value(options.top),
        "at most N sources per list");
@@ -68,8 +68,9 @@ int cmd_report(const std::vector<std::string>& args, Streams streams) {
     streams.out << desc << "\n";
     return 0;
   }
-  if (format != "text" && format != "json" && format != "csv" && format != "markdown") {
-    throw UsageError{"--format takes text, markdown, csv or json"};
+  if (format != "text" && format != "json" && format != "csv" && format != "markdown" &&
+      format != "html") {
+    throw UsageError{"--format takes text, markdown, html, csv or json"};
   }
   report::Period period = choose_period(vm, week);
   report::Period before = report::previous(period);
@@ -88,6 +89,8 @@ int cmd_report(const std::vector<std::string>& args, Streams streams) {
     report::render_json(out, summary);
   } else if (format == "csv") {
     report::render_csv(out, summary);
+  } else if (format == "html") {
+    report::render_html(out, summary);
   } else if (format == "markdown") {
     report::render_markdown(out, summary);
   } else {

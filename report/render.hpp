@@ -32,6 +32,13 @@ std::string csv_cell(std::string_view text);
 // punctuation backslash-escaped.
 std::string markdown_text(std::string_view text);
 
+// One self-contained HTML page (no external assets, inline SVG charts).
+void render_html(std::ostream& out, const Summary& summary);
+
+// Text safe in HTML element content and attribute values: control
+// characters removed, & < > " ' as entities.
+std::string html_escape(std::string_view text);
+
 // A JSON string literal for text, quotes included.
 std::string json_string(std::string_view text);
 

@@ -175,6 +175,16 @@ Summary build_summary(const std::vector<store::PeriodRecord>& current,
     if (r.disposition == "reject") d.rejected += r.count;
     if (r.disposition == "quarantine") d.quarantined += r.count;
     d.reporters[r.org_name.empty() ? "(unnamed)" : r.org_name] += r.count;
+    DailyVolume& day = d.daily[r.date_begin - r.date_begin % 86400];
+    if (r.dkim_aligned == "pass" || r.spf_aligned == "pass") {
+      day.pass += r.count;
+    } else if (r.disposition == "reject") {
+      day.rejected += r.count;
+    } else if (r.disposition == "quarantine") {
+      day.quarantined += r.count;
+    } else {
+      day.fail += r.count;
+    }
   }
   Groups flagged = group(current, is_flagged);
   Groups at_risk = group(current, is_at_risk);

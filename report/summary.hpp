@@ -58,6 +58,13 @@ struct Trend {
   std::map<std::string, std::int64_t> previous_messages;  // ip -> flagged messages before
 };
 
+struct DailyVolume {
+  std::int64_t pass = 0;         // DMARC pass (DKIM or SPF aligned)
+  std::int64_t fail = 0;         // neither aligned, delivered
+  std::int64_t rejected = 0;     // failed, disposition reject
+  std::int64_t quarantined = 0;  // failed, disposition quarantine
+};
+
 struct DomainSummary {
   std::string domain;
   std::string policy;  // latest p seen
@@ -67,6 +74,7 @@ struct DomainSummary {
   std::int64_t rejected = 0;
   std::int64_t quarantined = 0;
   std::map<std::string, std::int64_t> reporters;  // org -> messages
+  std::map<std::int64_t, DailyVolume> daily;      // UTC day (unix seconds) of report begin
   std::vector<SourceSummary> flagged;  // most rejected+quarantined first
   std::vector<SourceSummary> at_risk;  // most messages first
   Trend trend;

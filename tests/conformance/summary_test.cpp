@@ -112,6 +112,22 @@ TEST_F(SummaryOfSamples, CsvAndMarkdownCarryTheSameNumbers) {
   EXPECT_NE(markdown.str().find("| 9846 | 89.8% | 89.8% | 779 | 170 |"), std::string::npos);
 }
 
+TEST_F(SummaryOfSamples, HtmlShowsChartsAndTheSameNumbers) {
+  std::ostringstream html;
+  dmarc::report::render_html(html, *s_summary);
+  EXPECT_NE(html.str().find("<td>203.0.113.50 <span class=\"new\">new</span></td><td "
+                            "class=\"n\">424</td><td class=\"n\">424</td>"),
+            std::string::npos)
+      << html.str();
+  EXPECT_NE(html.str().find("aria-label=\"Daily messages by DMARC result\""), std::string::npos);
+  EXPECT_NE(html.str().find("aria-label=\"Top failing sources\""), std::string::npos);
+  const auto& d = domain("example.com");
+  EXPECT_EQ(d.daily.size(), 7u);
+  std::int64_t total = 0;
+  for (const auto& [day, v] : d.daily) total += v.pass + v.fail + v.quarantined + v.rejected;
+  EXPECT_EQ(total, d.messages);
+}
+
 TEST(SummaryOutput, NeutralisesHostileReportStrings) {
   EXPECT_EQ(dmarc::report::csv_cell("=cmd()"), "\"'=cmd()\"");
   EXPECT_EQ(dmarc::report::csv_cell("+1"), "\"'+1\"");

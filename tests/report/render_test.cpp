@@ -61,6 +61,15 @@ TEST(Render, MarkdownEscapesHtmlAndTablePipes) {
   EXPECT_NE(md.find("\\<script\\>"), std::string::npos) << md;
 }
 
+TEST(Render, HtmlEscapesEveryReportString) {
+  std::string html = render(render_html);
+  EXPECT_EQ(html.find("<script"), std::string::npos) << html;
+  EXPECT_EQ(html.find('\x1b'), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos) << html;
+  EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));  // no external asset
+  EXPECT_NE(html.find("Content-Security-Policy"), std::string::npos);
+}
+
 TEST(Render, JsonEscapesControlCharacters) {
   std::string json = render(render_json);
   EXPECT_EQ(json.find('\x1b'), std::string::npos);
