@@ -15,7 +15,7 @@ constexpr const char* k_style = R"css(
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;padding:1rem;
 max-width:60rem;color:#1d1d1f;line-height:1.4}
 h1{font-size:1.4rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
-.table{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.9rem}
+.table{overflow-x:auto}table{border-collapse:collapse;width:100%;min-width:64rem;font-size:.9rem}td{min-width:6rem}td.wide{min-width:16rem}
 th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eee;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums}.new{color:#b00020;font-weight:600}
 .totals{display:flex;flex-wrap:wrap;gap:.5rem}.totals div{background:#f4f4f6;padding:.4rem .7rem;
@@ -159,7 +159,7 @@ void render_html(std::ostream& out, const Summary& summary) {
         for (const auto& [k, n] : s.spf_results) spf.insert(k);
         out << fmt::format(
             "<tr><td>{}{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}"
-            "</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "</td><td class=\"wide\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"wide\">{}</td></tr>\n",
             html_escape(s.source_ip), is_new ? " <span class=\"new\">new</span>" : "",
             s.messages, s.rejected, s.quarantined, joined(s.reporters), joined(s.envelope_from),
             joined(spf), to_string(s.diagnosis), html_escape(s.advice));
