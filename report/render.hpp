@@ -39,6 +39,9 @@ void render_html(std::ostream& out, const Summary& summary);
 // characters removed, & < > " ' as entities.
 std::string html_escape(std::string_view text);
 
+// "12.3%" of part in whole, or "-" when whole is 0.
+std::string percent(std::int64_t part, std::int64_t whole);
+
 // A JSON string literal for text, quotes included.
 std::string json_string(std::string_view text);
 

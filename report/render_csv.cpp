@@ -42,8 +42,7 @@ void render_csv(std::ostream& out, const Summary& summary) {
          "override_reasons,dkim_aligned,diagnosis,new,advice,why_delivered\r\n";
   for (const DomainSummary& d : summary.domains) {
     auto row = [&](const char* list, const SourceSummary& s) {
-      bool is_new = std::find(d.trend.new_sources.begin(), d.trend.new_sources.end(),
-                              s.source_ip) != d.trend.new_sources.end();
+      bool is_new = d.trend.is_new(s.source_ip);
       out << fmt::format("{},{},{},{},{},{},{},{:.4f},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
                          csv_cell(summary.period.label), list, csv_cell(d.domain),
                          csv_cell(s.source_ip), s.messages, s.rejected, s.quarantined, s.share,

@@ -32,10 +32,6 @@ constexpr Series k_series[] = {{"DMARC pass", "#2e7d32"},
                                {"quarantined", "#ef6c00"},
                                {"rejected", "#c62828"}};
 
-std::string percent(std::int64_t part, std::int64_t whole) {
-  return whole > 0 ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / whole) : "-";
-}
-
 template <class Set>
 std::string joined(const Set& items) {
   std::string out;
@@ -153,8 +149,7 @@ void render_html(std::ostream& out, const Summary& summary) {
              "<th>rejected</th><th>quarantined</th><th>reporters</th><th>envelope from</th>"
              "<th>SPF</th><th>diagnosis</th><th>what to change</th></tr></thead><tbody>\n";
       for (const SourceSummary& s : d.flagged) {
-        bool is_new = std::find(d.trend.new_sources.begin(), d.trend.new_sources.end(),
-                                s.source_ip) != d.trend.new_sources.end();
+        bool is_new = d.trend.is_new(s.source_ip);
         std::set<std::string> spf;
         for (const auto& [k, n] : s.spf_results) spf.insert(k);
         out << fmt::format(

@@ -14,10 +14,6 @@ std::string joined(const Set& items) {
   return out.empty() ? "-" : out;
 }
 
-std::string percent(std::int64_t part, std::int64_t whole) {
-  return whole > 0 ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / whole) : "-";
-}
-
 }  // namespace
 
 std::string markdown_text(std::string_view text) {
@@ -50,8 +46,7 @@ void render_markdown(std::ostream& out, const Summary& summary) {
              "--- | --- |\n";
     }
     for (const SourceSummary& s : d.flagged) {
-      bool is_new = std::find(d.trend.new_sources.begin(), d.trend.new_sources.end(),
-                              s.source_ip) != d.trend.new_sources.end();
+      bool is_new = d.trend.is_new(s.source_ip);
       out << fmt::format("| {}{} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                          markdown_text(s.source_ip), is_new ? " **new**" : "", s.messages,
                          s.rejected, s.quarantined, percent(s.messages, d.messages),

@@ -15,11 +15,11 @@ std::string joined(const std::set<std::string>& items) {
   return out.empty() ? "-" : out;
 }
 
+}  // namespace
+
 std::string percent(std::int64_t part, std::int64_t whole) {
   return whole > 0 ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / whole) : "-";
 }
-
-}  // namespace
 
 void render_text(std::ostream& out, const Summary& summary) {
   out << fmt::format("DMARC failure summary for {} ({} to {}, UTC)\n", summary.period.label,
@@ -44,8 +44,7 @@ void render_text(std::ostream& out, const Summary& summary) {
       out << "\nRejected or quarantined, failing SPF alignment:\n";
     }
     for (const SourceSummary& s : d.flagged) {
-      bool is_new = std::find(d.trend.new_sources.begin(), d.trend.new_sources.end(),
-                              s.source_ip) != d.trend.new_sources.end();
+      bool is_new = d.trend.is_new(s.source_ip);
       out << fmt::format(
           "  {}{}  {} messages ({} rejected, {} quarantined, {} of the domain)\n"
           "    seen {} to {} by {}\n    From: {}  envelope: {}\n"

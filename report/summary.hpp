@@ -4,6 +4,7 @@
 // trend against the previous period. Pure computation over store records.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -56,6 +57,10 @@ struct Trend {
   std::vector<std::string> grown_sources;    // failing more messages than before
   std::vector<std::string> stopped_sources;  // failing before, not now
   std::map<std::string, std::int64_t> previous_messages;  // ip -> flagged messages before
+
+  bool is_new(const std::string& ip) const {
+    return std::find(new_sources.begin(), new_sources.end(), ip) != new_sources.end();
+  }
 };
 
 struct DailyVolume {
