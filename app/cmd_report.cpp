@@ -5,6 +5,7 @@
 
 #include "app/cli.hpp"
 #include "app/options.hpp"
+#include "app/report_mail.hpp"
 #include "report/render.hpp"
 #include "store/store.hpp"
 
@@ -44,6 +45,7 @@ report::Period choose_period(const po::variables_map& vm, const std::string& wee
 int cmd_report(const std::vector<std::string>& args, Streams streams) {
   std::string db_path, week, format, output;
   report::SummaryOptions options;
+  MailSettings mail;
   po::options_description desc(
       "usage: dmarcdb report [OPTIONS]\n\n"
       "The failure summary of a period: per policy domain, the sources whose mail\n"
@@ -63,6 +65,7 @@ int cmd_report(const std::vector<std::string>& args, Streams streams) {
       ("output,o", po::value(&output), "write to FILE instead of standard output")
       ("top", po::value(&options.top)->default_value(options.top),
        "at most N sources per list");
+  add_mail_options(desc, mail);
   po::variables_map vm = parse_options(args, desc);
   if (vm.count("help")) {
     streams.out << desc << "\n";
@@ -72,6 +75,7 @@ int cmd_report(const std::vector<std::string>& args, Streams streams) {
       format != "html") {
     throw UsageError{"--format takes text, markdown, html, csv or json"};
   }
+  const bool mailing = check_mail_options(vm, mail);
   report::Period period = choose_period(vm, week);
   report::Period before = report::previous(period);
   store::Store store(db_path);
@@ -79,6 +83,8 @@ int cmd_report(const std::vector<std::string>& args, Streams streams) {
       report::build_summary(store.period_records(period.since, period.until),
                             store.period_records(before.since, before.until), period, before,
                             options);
+  if (mailing) mail_summary(mail, summary);
+  if (mailing && output.empty()) return 0;  // silent on success, for cron
   std::ofstream file;
   if (!output.empty()) {
     file.open(output, std::ios::binary | std::ios::trunc);

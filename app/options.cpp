@@ -43,6 +43,10 @@ po::variables_map parse_options(const std::vector<std::string>& args,
     if (positional) parser.positional(*positional);
     po::store(parser.run(), vm);
     if (!vm.count("help")) po::notify(vm);
+  } catch (const po::unknown_option& e) {
+    // Only the name: the value of a mistyped option may be a secret.
+    const std::string name = e.get_option_name();
+    throw UsageError{"unrecognised option '" + name.substr(0, name.find_first_of("= ")) + "'"};
   } catch (const po::error& e) {
     throw UsageError{e.what()};
   }

@@ -98,6 +98,7 @@ std::string reason(CURLcode code, const char* detail, bool implicit_tls) {
   if (!more.empty() && more != curl_easy_strerror(code)) {
     if (more.rfind("RCPT failed", 0) == 0) text = "recipient refused";
     if (more.rfind("MAIL failed", 0) == 0) text = "sender refused";
+    if (more.rfind("MAIL failed: 530", 0) == 0) text = "the server requires a login";
     text += ": " + more;
   }
   return text;
