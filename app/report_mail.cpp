@@ -45,6 +45,7 @@ void add_mail_options(po::options_description& desc, MailSettings& mail) {
   po::options_description group(
       "Mailing (the summary is mailed as text + HTML instead of printed; nothing is\n"
       "printed on success, so cron stays silent; -o still writes the file)");
+  // clang-format off
   group.add_options()
       ("mail-to", po::value(&mail.to), "recipient address (repeatable)")
       ("mail-from", po::value(&mail.from), "sender address (default dmarcdb@<host name>)")
@@ -66,13 +67,16 @@ void add_mail_options(po::options_description& desc, MailSettings& mail) {
        "seconds to connect")
       ("smtp-timeout", po::value(&mail.smtp.timeout)->default_value(mail.smtp.timeout),
        "seconds for the whole delivery");
+  // clang-format on
   desc.add(group);
 }
 
 bool check_mail_options(const po::variables_map& vm, const MailSettings& mail) {
   if (vm.count("smtp-password")) {
-    throw UsageError{"--smtp-password is not accepted (other users can read a command line); "
-                     "use --smtp-password-file FILE or $" + std::string(k_password_variable)};
+    throw UsageError{
+        "--smtp-password is not accepted (other users can read a command line); "
+        "use --smtp-password-file FILE or $" +
+        std::string(k_password_variable)};
   }
   if (mail.to.empty()) {
     for (const char* option : {"mail-from", "subject-prefix", "smtp-url", "smtp-user",

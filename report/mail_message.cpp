@@ -14,9 +14,9 @@
 namespace dmarc::report {
 namespace {
 
-constexpr std::size_t k_max_header_line = 78;    // RFC 5322 2.1.1 "SHOULD"
-constexpr std::size_t k_max_qp_line = 76;        // RFC 2045 6.7
-constexpr std::size_t k_max_encoded_word = 75;   // RFC 2047 2
+constexpr std::size_t k_max_header_line = 78;     // RFC 5322 2.1.1 "SHOULD"
+constexpr std::size_t k_max_qp_line = 76;         // RFC 2045 6.7
+constexpr std::size_t k_max_encoded_word = 75;    // RFC 2047 2
 constexpr std::size_t k_max_address_bytes = 254;  // RFC 5321 4.5.3.1.3 (path minus <>)
 constexpr std::size_t k_max_local_part_bytes = 64;
 constexpr std::size_t k_max_subject_domain_bytes = 80;  // a report's domain, in the subject
@@ -28,8 +28,8 @@ bool printable_ascii(std::string_view s) {
 
 bool atext(char c) {
   const unsigned char u = static_cast<unsigned char>(c);
-  return (u < 0x80 && std::isalnum(u)) || std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) !=
-                                                std::string_view::npos;
+  return (u < 0x80 && std::isalnum(u)) ||
+         std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
 }
 
 bool dot_atom(std::string_view s, bool (*allowed)(char)) {
@@ -131,8 +131,8 @@ Expected<void> check_address(std::string_view address) {
   }
   const std::string quoted = "mail address \"" + std::string(address) + "\"";
   if (address.size() > k_max_address_bytes) {
-    return fail(Code::malformed, "mail address longer than " +
-                                     std::to_string(k_max_address_bytes) + " bytes");
+    return fail(Code::malformed,
+                "mail address longer than " + std::to_string(k_max_address_bytes) + " bytes");
   }
   const std::size_t at = address.rfind('@');
   if (at == std::string_view::npos) return fail(Code::malformed, quoted + " has no @");
@@ -167,7 +167,8 @@ std::string mail_subject(const Summary& summary, std::string_view prefix) {
       }
     }
     if (hurt) {
-      failing.emplace_back(utf8_prefix(sanitize_for_terminal(d.domain), k_max_subject_domain_bytes));
+      failing.emplace_back(
+          utf8_prefix(sanitize_for_terminal(d.domain), k_max_subject_domain_bytes));
     }
   }
   std::string subject = sanitize_for_terminal(prefix);
@@ -201,8 +202,8 @@ std::string header_field(std::string_view name, std::string_view value) {
   std::string out(name);
   out += ":";
   const bool ascii = printable_ascii(value);
-  if (ascii && out.size() + 1 + value.size() <= k_max_header_line) return out + " " +
-                                                                          std::string(value);
+  if (ascii && out.size() + 1 + value.size() <= k_max_header_line)
+    return out + " " + std::string(value);
   if (ascii) {
     // Fold before blanks; a word too long for any line goes as encoded words.
     std::vector<std::string_view> words;

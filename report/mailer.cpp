@@ -62,8 +62,7 @@ Expected<Server> parse_server(const std::string& text) {
   }
   if (!url_part(url.get(), CURLUPART_USER).empty() ||
       !url_part(url.get(), CURLUPART_PASSWORD).empty()) {
-    return fail(Code::malformed,
-                "SMTP URL must not hold a user or password; give them separately");
+    return fail(Code::malformed, "SMTP URL must not hold a user or password; give them separately");
   }
   const std::string scheme = url_part(url.get(), CURLUPART_SCHEME);
   if (scheme != "smtp" && scheme != "smtps") {
@@ -89,8 +88,8 @@ std::string reason(CURLcode code, const char* detail, bool implicit_tls) {
     case CURLE_COULDNT_RESOLVE_HOST: text = "cannot resolve the host name"; break;
     case CURLE_OPERATION_TIMEDOUT: text = "timed out"; break;
     case CURLE_SSL_CONNECT_ERROR:
-      text = implicit_tls ? "TLS handshake failed (is it an smtps:// port?)"
-                          : "TLS handshake failed";
+      text =
+          implicit_tls ? "TLS handshake failed (is it an smtps:// port?)" : "TLS handshake failed";
       break;
     default: text = curl_easy_strerror(code);
   }
@@ -132,9 +131,9 @@ Expected<void> send_mail(const SmtpOptions& smtp, const std::string& from,
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, smtp.connect_timeout);
   curl_easy_setopt(h, CURLOPT_TIMEOUT, smtp.timeout);
-  curl_easy_setopt(h, CURLOPT_USE_SSL,
-                   smtp.allow_plain ? static_cast<long>(CURLUSESSL_TRY)
-                                    : static_cast<long>(CURLUSESSL_ALL));
+  curl_easy_setopt(
+      h, CURLOPT_USE_SSL,
+      smtp.allow_plain ? static_cast<long>(CURLUSESSL_TRY) : static_cast<long>(CURLUSESSL_ALL));
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, smtp.insecure ? 0L : 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, smtp.insecure ? 0L : 2L);
   if (!smtp.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, smtp.ca_file.c_str());

@@ -57,12 +57,12 @@ struct SmtpOptions {
   static constexpr long k_default_connect_timeout = 15;  // seconds
   static constexpr long k_default_timeout = 60;          // seconds, whole transfer
 
-  std::string url;       // smtps://host[:port] (implicit TLS) or smtp://host[:port]
-  std::string user;      // empty: no AUTH
-  std::string password;  // never logged, never part of an error message
-  std::string ca_file;   // extra CA bundle for a private CA; empty: system CAs
-  bool insecure = false;         // skip certificate verification
-  bool allow_plain = false;      // smtp:// without STARTTLS is accepted
+  std::string url;           // smtps://host[:port] (implicit TLS) or smtp://host[:port]
+  std::string user;          // empty: no AUTH
+  std::string password;      // never logged, never part of an error message
+  std::string ca_file;       // extra CA bundle for a private CA; empty: system CAs
+  bool insecure = false;     // skip certificate verification
+  bool allow_plain = false;  // smtp:// without STARTTLS is accepted
   long connect_timeout = k_default_connect_timeout;
   long timeout = k_default_timeout;
 };

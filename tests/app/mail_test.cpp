@@ -47,8 +47,8 @@ const char* const k_password = "Tr0ub4dor&3-secret";
 class MailCommand : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    s_dir = new fs::path(fs::temp_directory_path() /
-                         ("dmarcdb-mail-" + std::to_string(::getpid())));
+    s_dir =
+        new fs::path(fs::temp_directory_path() / ("dmarcdb-mail-" + std::to_string(::getpid())));
     fs::remove_all(*s_dir);
     fs::create_directories(*s_dir);
     s_db = new std::string((*s_dir / "samples.db").string());
@@ -75,7 +75,8 @@ class MailCommand : public ::testing::Test {
     std::string out;
     std::array<char, 4096> buffer;
     std::size_t n;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+      out.append(buffer.data(), n);
     const int status = ::pclose(pipe);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, read_file(err)};
   }
@@ -189,8 +190,8 @@ TEST_F(MailCommand, PasswordFromFileOrEnvironmentLogsInAndIsNeverPrinted) {
 TEST_F(MailCommand, WrongPasswordExitsOneWithOneLineNamingTheServer) {
   auto server = start(with(Tls::starttls, "reports"));
   ASSERT_TRUE(server);
-  Result r = run(mail_args(*server, "--smtp-user reports --smtp-password-file " +
-                                        (*s_dir / "wrong-password").string()));
+  Result r = run(mail_args(
+      *server, "--smtp-user reports --smtp-password-file " + (*s_dir / "wrong-password").string()));
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err.rfind("dmarcdb: error: cannot mail the summary: SMTP server 127.0.0.1:" +

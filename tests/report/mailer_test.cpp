@@ -71,8 +71,12 @@ MailContent content_of(const Summary& summary) {
   std::ostringstream text, html;
   render_text(text, summary);
   render_html(html, summary);
-  return MailContent{"dmarcdb@example.com", {"postmaster@example.com"}, mail_subject(summary),
-                     text.str(), html.str(), 1795000000};
+  return MailContent{"dmarcdb@example.com",
+                     {"postmaster@example.com"},
+                     mail_subject(summary),
+                     text.str(),
+                     html.str(),
+                     1795000000};
 }
 
 // --- building the message ------------------------------------------------
@@ -173,9 +177,9 @@ TEST(CheckAddress, RejectsHostileAddressesWithTheReason) {
 }
 
 TEST(MailSubject, SaysHowManySourcesWereRejectedAndQuarantinedForWhichDomain) {
-  const Summary s = summary_of({domain("example.com", {source("192.0.2.1", 10, 0),
-                                                        source("192.0.2.2", 3, 1),
-                                                        source("192.0.2.3", 0, 5)})});
+  const Summary s =
+      summary_of({domain("example.com", {source("192.0.2.1", 10, 0), source("192.0.2.2", 3, 1),
+                                         source("192.0.2.3", 0, 5)})});
   EXPECT_EQ(mail_subject(s), "DMARC 2026-W47: 2 sources rejected, 1 quarantined for example.com");
   EXPECT_EQ(mail_subject(s, "[ops]"),
             "[ops] DMARC 2026-W47: 2 sources rejected, 1 quarantined for example.com");
@@ -184,8 +188,8 @@ TEST(MailSubject, SaysHowManySourcesWereRejectedAndQuarantinedForWhichDomain) {
 TEST(MailSubject, SingularPluralAndQuarantineOnly) {
   EXPECT_EQ(mail_subject(summary_of({domain("example.com", {source("192.0.2.1", 1, 0)})})),
             "DMARC 2026-W47: 1 source rejected for example.com");
-  EXPECT_EQ(mail_subject(summary_of({domain("example.com", {source("192.0.2.1", 0, 4),
-                                                             source("192.0.2.2", 0, 1)})})),
+  EXPECT_EQ(mail_subject(summary_of(
+                {domain("example.com", {source("192.0.2.1", 0, 4), source("192.0.2.2", 0, 1)})})),
             "DMARC 2026-W47: 2 sources quarantined for example.com");
 }
 
@@ -198,13 +202,14 @@ TEST(MailSubject, NothingRejectedOrNoReportsSaySo) {
 }
 
 TEST(MailSubject, NamesTwoFailingDomainsAndCountsTheRest) {
-  const Summary s = summary_of({domain("a.example", {source("192.0.2.1", 1, 0)}),
-                                domain("b.example", {source("192.0.2.2", 1, 0)}),
-                                domain("c.example", {}),
-                                domain("d.example", {source("192.0.2.3", 0, 1)}),
-                                domain("e.example", {source("192.0.2.4", 0, 1)})});
-  EXPECT_EQ(mail_subject(s),
-            "DMARC 2026-W47: 2 sources rejected, 2 quarantined for a.example, b.example and 2 more");
+  const Summary s =
+      summary_of({domain("a.example", {source("192.0.2.1", 1, 0)}),
+                  domain("b.example", {source("192.0.2.2", 1, 0)}), domain("c.example", {}),
+                  domain("d.example", {source("192.0.2.3", 0, 1)}),
+                  domain("e.example", {source("192.0.2.4", 0, 1)})});
+  EXPECT_EQ(
+      mail_subject(s),
+      "DMARC 2026-W47: 2 sources rejected, 2 quarantined for a.example, b.example and 2 more");
 }
 
 TEST(MailSubject, ReportStringsLoseLineBreaksAndControlCharacters) {
@@ -228,8 +233,7 @@ TEST(ComposeMessage, HasEveryHeaderAndTwoQuotedPrintableParts) {
         "Subject: DMARC 2026-W47: 1 source rejected for example.com\r\n",
         "Date: Wed, 18 Nov 2026 11:06:40 +0000\r\n", "Message-ID: <", "MIME-Version: 1.0\r\n",
         "Content-Type: multipart/alternative;\r\n boundary=\"=_dmarcdb_",
-        "Content-Type: text/plain; charset=utf-8\r\n",
-        "Content-Type: text/html; charset=utf-8\r\n",
+        "Content-Type: text/plain; charset=utf-8\r\n", "Content-Type: text/html; charset=utf-8\r\n",
         "Content-Transfer-Encoding: quoted-printable\r\n", "text =C3=A9\r\n"}) {
     EXPECT_NE(m.find(header), std::string::npos) << header << "\n" << m;
   }
@@ -304,8 +308,8 @@ class Mailer : public ::testing::Test {
     return send_mail(smtp, mail.from, mail.to, *message);
   }
 
-  const MailContent m_mail = content_of(summary_of(
-      {domain("example.com", {source("192.0.2.1", 10, 0), source("192.0.2.2", 0, 3)})}));
+  const MailContent m_mail = content_of(
+      summary_of({domain("example.com", {source("192.0.2.1", 10, 0), source("192.0.2.2", 0, 3)})}));
 };
 
 TEST_F(Mailer, DeliversTextAndHtmlPartsToSeveralRecipientsOverStartTls) {
@@ -328,8 +332,7 @@ TEST_F(Mailer, DeliversTextAndHtmlPartsToSeveralRecipientsOverStartTls) {
   EXPECT_EQ(lf(m.parts[0].second), mail.text);
   EXPECT_EQ(m.parts[1].first, "text/html");
   EXPECT_EQ(lf(m.parts[1].second), mail.html);
-  EXPECT_NE(m.headers.find("To: a@example.com, b@example.org, c@example.net\n"),
-            std::string::npos)
+  EXPECT_NE(m.headers.find("To: a@example.com, b@example.org, c@example.net\n"), std::string::npos)
       << m.headers;
 }
 
@@ -337,7 +340,10 @@ TEST_F(Mailer, NonAsciiSubjectArrivesDecoded) {
   auto server = start({});
   ASSERT_TRUE(server);
   MailContent mail = m_mail;
-  mail.subject = "[Pr\xC3\xBC" "fung] DMARC 2026-W47: 1 source rejected for b\xC3\xBC" "cher.example";
+  mail.subject =
+      "[Pr\xC3\xBC"
+      "fung] DMARC 2026-W47: 1 source rejected for b\xC3\xBC"
+      "cher.example";
   ASSERT_TRUE(send(smtp_for(*server), mail));
   auto messages = server->messages();
   ASSERT_EQ(messages.size(), 1u);
@@ -493,7 +499,8 @@ TEST_F(Mailer, UrlsWithCredentialsOrOtherSchemesAreRefused) {
 TEST_F(Mailer, HostileReportStringsCannotInjectHeadersOrEndTheMessage) {
   auto server = start({});
   ASSERT_TRUE(server);
-  MailContent mail = content_of(summary_of({domain(k_hostile_domain, {source("192.0.2.1", 1, 0)})}));
+  MailContent mail =
+      content_of(summary_of({domain(k_hostile_domain, {source("192.0.2.1", 1, 0)})}));
   mail.text += "\n.\nRCPT TO:<victim@example.net>\nDATA\n";  // SMTP end-of-data lookalike
   auto sent = send(smtp_for(*server), mail);
   ASSERT_TRUE(sent) << sent.error().message;

@@ -31,7 +31,7 @@ namespace dmarc::testing {
 struct SmtpServerOptions {
   enum class Tls { none, starttls, implicit };
   Tls tls = Tls::starttls;
-  std::string user;      // with password: AUTH PLAIN/LOGIN required before MAIL
+  std::string user;  // with password: AUTH PLAIN/LOGIN required before MAIL
   std::string password;
   std::vector<std::string> refuse;  // recipients answered with 550
 };
@@ -43,9 +43,9 @@ struct CapturedMessage {
   std::string session;  // "tls=starttls\nauth=user\n"
   std::string raw;
   std::vector<std::string> header_names;
-  std::string subject;  // RFC 2047 decoded
-  std::string headers;  // "Name: value" lines, decoded
-  std::string defects;  // empty when the parser had no complaint
+  std::string subject;                                     // RFC 2047 decoded
+  std::string headers;                                     // "Name: value" lines, decoded
+  std::string defects;                                     // empty when the parser had no complaint
   std::vector<std::pair<std::string, std::string>> parts;  // (content type, decoded body)
 };
 
@@ -149,9 +149,10 @@ class SmtpServer {
     if (!port) return "no free port on 127.0.0.1";
     m_port = *port;
     const std::string dir = m_dir.string();
-    std::vector<std::string> args{k_python,
-                                  std::string(DMARCDB_SOURCE_DIR) + "/tests/support/smtp_capture.py",
-                                  "--port", std::to_string(m_port), "--dir", dir + "/mail"};
+    std::vector<std::string> args{
+        k_python, std::string(DMARCDB_SOURCE_DIR) + "/tests/support/smtp_capture.py",
+        "--port", std::to_string(m_port),
+        "--dir",  dir + "/mail"};
     if (m_options.tls != SmtpServerOptions::Tls::none) {
       const std::string openssl =
           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
