@@ -5,6 +5,7 @@
 
 #include "app/cli.hpp"
 #include "app/options.hpp"
+#include "app/report_names.hpp"
 #include "report/render.hpp"
 #include "store/store.hpp"
 
@@ -44,6 +45,7 @@ report::Period choose_period(const po::variables_map& vm, const std::string& wee
 int cmd_report(const std::vector<std::string>& args, Streams streams) {
   std::string db_path, week, format, output;
   report::SummaryOptions options;
+  NameSettings name_settings;
   po::options_description desc(
       "usage: dmarcdb report [OPTIONS]\n\n"
       "The failure summary of a period: per policy domain, the sources whose mail\n"
@@ -63,6 +65,7 @@ int cmd_report(const std::vector<std::string>& args, Streams streams) {
       ("output,o", po::value(&output), "write to FILE instead of standard output")
       ("top", po::value(&options.top)->default_value(options.top),
        "at most N sources per list");
+  add_name_options(desc, name_settings);
   po::variables_map vm = parse_options(args, desc);
   if (vm.count("help")) {
     streams.out << desc << "\n";
@@ -75,10 +78,11 @@ int cmd_report(const std::vector<std::string>& args, Streams streams) {
   report::Period period = choose_period(vm, week);
   report::Period before = report::previous(period);
   store::Store store(db_path);
+  const std::vector<store::PeriodRecord> current = store.period_records(period.since, period.until);
+  const report::SourceNames names = report_names(store, current, options, name_settings, streams.err);
   report::Summary summary =
-      report::build_summary(store.period_records(period.since, period.until),
-                            store.period_records(before.since, before.until), period, before,
-                            options);
+      report::build_summary(current, store.period_records(before.since, before.until), period,
+                            before, options, names);
   std::ofstream file;
   if (!output.empty()) {
     file.open(output, std::ios::binary | std::ios::trunc);
