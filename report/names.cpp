@@ -211,9 +211,11 @@ FoundNames find_names(store::Store& store, dns::Resolver* resolver, const Public
   for (const std::string& ip : ips) {
     if (seen.insert(ip).second) unique.push_back(ip);
   }
+  // Only a host name can be confirmed, whatever a (writable) cache row says.
   auto add = [&](const std::string& ip, const std::string& name, bool confirmed) {
     if (name.empty()) return;
-    found.names[ip] = SourceName{name, psl.organisational_domain(name), confirmed};
+    found.names[ip] =
+        SourceName{name, psl.organisational_domain(name), confirmed && is_host_name(name)};
   };
   std::set<std::string> cached;
   for (const store::IpName& row : store.cached_ip_names(unique, now)) {
