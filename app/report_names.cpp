@@ -10,6 +10,7 @@
 namespace dmarc::app {
 
 void add_name_options(po::options_description& desc, NameSettings& settings) {
+  // clang-format off
   desc.add_options()
       ("no-dns", po::bool_switch(&settings.no_dns),
        "no reverse DNS queries (names already in the database's cache are still shown)")
@@ -28,6 +29,7 @@ void add_name_options(po::options_description& desc, NameSettings& settings) {
       ("psl-file", po::value(&settings.psl_file),
        "public suffix list file for organisational domains (default: the system's list, "
        "else libpsl's builtin one)");
+  // clang-format on
 }
 
 report::SourceNames report_names(store::Store& store,
@@ -50,16 +52,15 @@ report::SourceNames report_names(store::Store& store,
   const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
-  report::FoundNames found = report::find_names(
-      store, resolver.get(), psl, report::sources_to_name(current, options), now);
+  report::FoundNames found = report::find_names(store, resolver.get(), psl,
+                                                report::sources_to_name(current, options), now);
   if (found.stats.unanswered > 0) {
     err << "dmarcdb: note: " << found.stats.unanswered << " of " << found.stats.looked_up
         << " reverse DNS lookups got no definite answer; those sources may show no name\n";
   }
   if (resolver && found.stats.skipped > 0) {
-    err << "dmarcdb: note: " << found.stats.skipped
-        << " sources were not looked up (at most " << report::k_default_max_lookups
-        << " per run); the next run continues\n";
+    err << "dmarcdb: note: " << found.stats.skipped << " sources were not looked up (at most "
+        << report::k_default_max_lookups << " per run); the next run continues\n";
   }
   return std::move(found.names);
 }

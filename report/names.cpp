@@ -27,9 +27,7 @@ bool is_ipv4(std::string_view ip) {
   return inet_pton(AF_INET, std::string(ip).c_str(), bytes.data()) == 1;
 }
 
-std::int64_t clamp_ttl(std::int64_t ttl) {
-  return std::clamp(ttl, k_name_min_ttl, k_name_max_ttl);
-}
+std::int64_t clamp_ttl(std::int64_t ttl) { return std::clamp(ttl, k_name_min_ttl, k_name_max_ttl); }
 
 bool definite(dns::Status status) {
   return status == dns::Status::ok || status == dns::Status::nxdomain ||
@@ -74,10 +72,8 @@ Outcome judge(const std::string& ip, const dns::Answer& ptr, const std::vector<s
       outcome.row = row;
       return outcome;
     case dns::Status::timeout:
-    case dns::Status::error:
-      return outcome;
-    case dns::Status::ok:
-      break;
+    case dns::Status::error: return outcome;
+    case dns::Status::ok: break;
   }
   std::int64_t ttl = ptr.ttl;
   bool all_definite = true;

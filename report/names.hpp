@@ -24,10 +24,10 @@ struct psl_ctx_st;
 namespace dmarc::report {
 
 // How long a looked-up name is reused (docs/schema.md, table ip_names).
-inline constexpr std::int64_t k_name_min_ttl = 3600;          // floor for the PTR/A TTL
-inline constexpr std::int64_t k_name_max_ttl = 7 * 86400;     // cap for the PTR/A TTL
-inline constexpr std::int64_t k_name_negative_ttl = 1800;     // nxdomain, nodata
-inline constexpr std::int64_t k_name_servfail_ttl = 300;      // servfail
+inline constexpr std::int64_t k_name_min_ttl = 3600;       // floor for the PTR/A TTL
+inline constexpr std::int64_t k_name_max_ttl = 7 * 86400;  // cap for the PTR/A TTL
+inline constexpr std::int64_t k_name_negative_ttl = 1800;  // nxdomain, nodata
+inline constexpr std::int64_t k_name_servfail_ttl = 300;   // servfail
 // PTR names per address whose forward records are checked.
 inline constexpr std::size_t k_max_names_checked = 4;
 // Fresh PTR lookups per run; addresses past it stay unnamed this time.

@@ -73,8 +73,7 @@ void render_markdown(std::ostream& out, const Summary& summary) {
       bool is_new = d.trend.is_new(s.source_ip);
       out << fmt::format("| {}{}{} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                          markdown_text(s.source_ip), is_new ? " **new**" : "", name_note(s),
-                         s.messages,
-                         s.rejected, s.quarantined, percent(s.messages, d.messages),
+                         s.messages, s.rejected, s.quarantined, percent(s.messages, d.messages),
                          joined(s.reporters), joined(s.envelope_from), to_string(s.diagnosis),
                          markdown_text(s.advice));
     }
@@ -83,9 +82,8 @@ void render_markdown(std::ostream& out, const Summary& summary) {
       out << "\n### At risk when the policy tightens\n\n| source | messages | delivered because "
              "| diagnosis |\n| --- | ---: | --- | --- |\n";
       for (const SourceSummary& s : d.at_risk) {
-        out << fmt::format("| {}{} | {} | {} | {} |\n", markdown_text(s.source_ip),
-                           name_note(s), s.messages,
-                           markdown_text(s.why_delivered), to_string(s.diagnosis));
+        out << fmt::format("| {}{} | {} | {} | {} |\n", markdown_text(s.source_ip), name_note(s),
+                           s.messages, markdown_text(s.why_delivered), to_string(s.diagnosis));
       }
     }
     out << fmt::format("\n### Trend against {}\n\n- new: {}\n- grown: {}\n- stopped: {}\n",

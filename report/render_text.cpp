@@ -34,10 +34,11 @@ void organisations(std::ostream& out, const DomainSummary& d) {
   for (const OrganisationSummary& o : d.organisations) {
     std::string ips;
     for (const std::string& ip : o.source_ips) ips += (ips.empty() ? "" : ", ") + safe(ip);
-    out << fmt::format("  {}{}  {} messages ({} rejected, {} quarantined, {} of the domain)"
-                       " from {}\n",
-                       safe(o.organisation), o.by_name ? "" : " (no confirmed name)", o.messages,
-                       o.rejected, o.quarantined, percent(o.messages, d.messages), ips);
+    out << fmt::format(
+        "  {}{}  {} messages ({} rejected, {} quarantined, {} of the domain)"
+        " from {}\n",
+        safe(o.organisation), o.by_name ? "" : " (no confirmed name)", o.messages, o.rejected,
+        o.quarantined, percent(o.messages, d.messages), ips);
   }
 }
 
@@ -95,8 +96,7 @@ void render_text(std::ostream& out, const Summary& summary) {
       out << "\nAt risk when the policy tightens (failing SPF and DKIM, delivered):\n";
       for (const SourceSummary& s : d.at_risk) {
         out << fmt::format("  {}{}  {} messages, delivered because {}; {}\n", safe(s.source_ip),
-                           name_note(s), s.messages, safe(s.why_delivered),
-                           to_string(s.diagnosis));
+                           name_note(s), s.messages, safe(s.why_delivered), to_string(s.diagnosis));
       }
     }
     out << fmt::format("\nTrend against {}: {} new, {} grown, {} stopped failing\n",

@@ -9,8 +9,8 @@
 
 #include <array>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -110,16 +110,16 @@ class ReportNames : public ::testing::Test {
     fs::create_directories(m_dir);
     m_db = (m_dir / "test.db").string();
     std::ofstream(m_dir / "psl.dat") << dmarc::testing::k_test_psl;
-    const Result ingest = run("ingest --quiet --db " + m_db + " " + DMARCDB_SOURCE_DIR +
-                              "/samples/reports");
+    const Result ingest =
+        run("ingest --quiet --db " + m_db + " " + DMARCDB_SOURCE_DIR + "/samples/reports");
     ASSERT_EQ(ingest.status, 0) << ingest.out;
   }
   void TearDown() override { fs::remove_all(m_dir); }
 
   Result report(const std::string& options) {
     return run("report --db " + m_db + " --week 2026-W47 --format json -o " +
-               (m_dir / "w47.json").string() + " --psl-file " + (m_dir / "psl.dat").string() +
-               " " + options);
+               (m_dir / "w47.json").string() + " --psl-file " + (m_dir / "psl.dat").string() + " " +
+               options);
   }
   std::string json() const { return read_file(m_dir / "w47.json"); }
 
@@ -137,11 +137,15 @@ TEST_F(ReportNames, JsonGroupsTheSamplesBySendingOrganisation) {
   const std::string out = json();
   EXPECT_NE(out.find(k_organisations), std::string::npos) << out;
   EXPECT_NE(out.find(R"("source_ip": "198.51.100.140")"), std::string::npos);
-  EXPECT_NE(out.find(R"("ptr_name": "mx.alumni.test", "org_domain": "alumni.test", "name_confirmed": true})"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(
+          R"("ptr_name": "mx.alumni.test", "org_domain": "alumni.test", "name_confirmed": true})"),
+      std::string::npos)
       << out;
-  EXPECT_NE(out.find(R"("ptr_name": "relay.invoicer.test", "org_domain": null, "name_confirmed": false})"),
-            std::string::npos);
+  EXPECT_NE(
+      out.find(
+          R"("ptr_name": "relay.invoicer.test", "org_domain": null, "name_confirmed": false})"),
+      std::string::npos);
 
   // The names are cached: with the server gone the same organisations come back.
   const std::string address = (*server)->address();

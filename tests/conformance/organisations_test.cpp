@@ -38,8 +38,8 @@ class OrganisationsOfSamples : public ::testing::Test {
     dmarc::report::SummaryOptions options;
     options.top = top;
     return dmarc::report::build_summary(s_store->period_records(week.since, week.until),
-                                        s_store->period_records(before.since, before.until),
-                                        week, before, options, names);
+                                        s_store->period_records(before.since, before.until), week,
+                                        before, options, names);
   }
   static const dmarc::report::DomainSummary& example_com(const Summary& s) {
     for (const auto& d : s.domains) {
@@ -146,8 +146,10 @@ TEST_F(OrganisationsOfSamples, EveryRendererShowsNamesAndOrganisations) {
             std::string::npos)
       << csv.str();
   EXPECT_NE(csv.str().find(",\"relay.invoicer.test\",\"\",no\r\n"), std::string::npos);
-  EXPECT_NE(json.str().find(R"("ptr_name": "out1.crm-mailer.co.test", "org_domain": "crm-mailer.co.test", "name_confirmed": true)"),
-            std::string::npos)
+  EXPECT_NE(
+      json.str().find(
+          R"("ptr_name": "out1.crm-mailer.co.test", "org_domain": "crm-mailer.co.test", "name_confirmed": true)"),
+      std::string::npos)
       << json.str();
 }
 

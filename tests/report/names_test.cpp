@@ -120,8 +120,8 @@ class Names : public ::testing::Test {
 };
 
 TEST_F(Names, SampleAddressesGetConfirmedNamesAndOrganisations) {
-  const FoundNames found = find({"203.0.113.50", "203.0.113.51", "198.51.100.77",
-                                 "203.0.113.90", "203.0.113.25", "198.51.100.140"});
+  const FoundNames found = find({"203.0.113.50", "203.0.113.51", "198.51.100.77", "203.0.113.90",
+                                 "203.0.113.25", "198.51.100.140"});
   const SourceNames expected{
       {"203.0.113.50", {"out1.crm-mailer.co.test", "crm-mailer.co.test", true}},
       {"203.0.113.51", {"out2.crm-mailer.co.test", "crm-mailer.co.test", true}},
@@ -170,9 +170,9 @@ TEST_F(Names, NxdomainGivesNoNameAndIsCachedForTheNegativeTtl) {
 
 TEST_F(Names, TtlIsTheSmallerOfPtrAndAddressTtlWithinFloorAndCap) {
   find({"203.0.113.50", "203.0.113.51", "192.0.2.70"});
-  EXPECT_EQ(cached("203.0.113.50")->ttl, 7200);             // PTR 7200, A 86400
-  EXPECT_EQ(cached("203.0.113.51")->ttl, k_name_min_ttl);   // PTR 300
-  EXPECT_EQ(cached("192.0.2.70")->ttl, k_name_max_ttl);     // both 14 days
+  EXPECT_EQ(cached("203.0.113.50")->ttl, 7200);            // PTR 7200, A 86400
+  EXPECT_EQ(cached("203.0.113.51")->ttl, k_name_min_ttl);  // PTR 300
+  EXPECT_EQ(cached("192.0.2.70")->ttl, k_name_max_ttl);    // both 14 days
 }
 
 TEST_F(Names, CachedNamesAreUsedWithTheServerStopped) {
@@ -220,9 +220,8 @@ TEST_F(Names, WithoutResolverOnlyTheCacheIsReadAndNothingIsAsked) {
 TEST_F(Names, LookupsPastTheLimitWaitForTheNextRun) {
   NameOptions options;
   options.max_lookups = 1;
-  const FoundNames found =
-      find_names(m_store, m_resolver.get(), m_psl, {"198.51.100.77", "198.51.100.140"}, k_now,
-                 options);
+  const FoundNames found = find_names(m_store, m_resolver.get(), m_psl,
+                                      {"198.51.100.77", "198.51.100.140"}, k_now, options);
   EXPECT_EQ(found.stats.looked_up, 1u);
   EXPECT_EQ(found.stats.skipped, 1u);
   EXPECT_EQ(found.names.size(), 1u);
@@ -231,7 +230,8 @@ TEST_F(Names, LookupsPastTheLimitWaitForTheNextRun) {
 TEST_F(Names, ForwardTimeoutShowsTheNameUnconfirmedAndStoresNothing) {
   m_resolver->make_forward_time_out();
   const FoundNames found = find({"198.51.100.77"});
-  EXPECT_EQ(found.names.at("198.51.100.77"), (SourceName{"smtp.helpdesk.test", "helpdesk.test", false}));
+  EXPECT_EQ(found.names.at("198.51.100.77"),
+            (SourceName{"smtp.helpdesk.test", "helpdesk.test", false}));
   EXPECT_EQ(found.stats.unanswered, 1u);
   EXPECT_FALSE(cached("198.51.100.77"));
 }
@@ -276,7 +276,8 @@ Summary summary_with(const SourceNames& names) {
     s.name_confirmed = name.confirmed;
     s.org_domain = name.confirmed ? name.org_domain : "";
     d.flagged.push_back(s);
-    d.organisations.push_back({name.confirmed ? name.org_domain : ip, name.confirmed, {ip}, 1, 1, 0, 0.1});
+    d.organisations.push_back(
+        {name.confirmed ? name.org_domain : ip, name.confirmed, {ip}, 1, 1, 0, 0.1});
   }
   summary.domains.push_back(d);
   return summary;
@@ -347,15 +348,12 @@ TEST(PublicSuffix, FixedListFileGivesOrganisationalDomains) {
     const char* host;
     const char* org;
   };
-  for (const Case& c : {Case{"out1.crm-mailer.co.test", "crm-mailer.co.test"},
-                        Case{"crm-mailer.co.test", "crm-mailer.co.test"},
-                        Case{"SMTP.Helpdesk.TEST", "helpdesk.test"},
-                        Case{"mail.example.net", "example.net"},
-                        Case{"co.test", ""},
-                        Case{"test", ""},
-                        Case{"a/b.evil.test", ""},
-                        Case{"", ""},
-                        Case{"trailing.dot.test.", ""}}) {
+  for (const Case& c :
+       {Case{"out1.crm-mailer.co.test", "crm-mailer.co.test"},
+        Case{"crm-mailer.co.test", "crm-mailer.co.test"},
+        Case{"SMTP.Helpdesk.TEST", "helpdesk.test"}, Case{"mail.example.net", "example.net"},
+        Case{"co.test", ""}, Case{"test", ""}, Case{"a/b.evil.test", ""}, Case{"", ""},
+        Case{"trailing.dot.test.", ""}}) {
     EXPECT_EQ(psl.organisational_domain(c.host), c.org) << c.host;
   }
 }

@@ -63,8 +63,8 @@ TEST(IpNames, SavingAgainReplacesTheRow) {
 
 TEST(IpNames, HostileTextIsStoredAsData) {
   Store store(":memory:");
-  const IpName hostile =
-      name_row("192.0.2.1'); DROP TABLE ip_names; --", "x'); DELETE FROM ip_names; --", 1, 60, false);
+  const IpName hostile = name_row("192.0.2.1'); DROP TABLE ip_names; --",
+                                  "x'); DELETE FROM ip_names; --", 1, 60, false);
   store.save_ip_names({hostile, name_row("192.0.2.2", "b.example.net", 1, 60, true)});
   EXPECT_EQ(store.cached_ip_names({hostile.ip}, 2), std::vector<IpName>{hostile});
   EXPECT_EQ(store.cached_ip_names({"192.0.2.2"}, 2).size(), 1u);
@@ -74,8 +74,9 @@ TEST(IpNames, ConfirmationOutsideZeroAndOneIsRefusedByTheSchema) {
   TempDir dir;
   const auto path = dir.file("dmarc.db");
   { Store store(path); }
-  EXPECT_THROW(test::exec(path, "INSERT INTO ip_names (ip, status, resolved_at, ttl, "
-                                "forward_confirmed) VALUES ('192.0.2.1', 'ok', 1, 1, 2)"),
+  EXPECT_THROW(test::exec(path,
+                          "INSERT INTO ip_names (ip, status, resolved_at, ttl, "
+                          "forward_confirmed) VALUES ('192.0.2.1', 'ok', 1, 1, 2)"),
                Fatal);
 }
 

@@ -28,7 +28,8 @@ net
 )";
 
 inline std::string soa_header(const std::string& origin) {
-  return "$ORIGIN " + origin + ".\n$TTL 300\n@ IN SOA ns.ours.test. admin.ours.test. 1 3600 600 "
+  return "$ORIGIN " + origin +
+         ".\n$TTL 300\n@ IN SOA ns.ours.test. admin.ours.test. 1 3600 600 "
          "86400 60\n@ IN NS ns.ours.test.\n";
 }
 
