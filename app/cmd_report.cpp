@@ -6,6 +6,7 @@
 #include "app/cli.hpp"
 #include "app/options.hpp"
 #include "app/report_mail.hpp"
+#include "app/report_names.hpp"
 #include "report/render.hpp"
 #include "store/store.hpp"
 
@@ -46,6 +47,7 @@ int cmd_report(const std::vector<std::string>& args, Streams streams) {
   std::string db_path, week, format, output;
   report::SummaryOptions options;
   MailSettings mail;
+  NameSettings name_settings;
   po::options_description desc(
       "usage: dmarcdb report [OPTIONS]\n\n"
       "The failure summary of a period: per policy domain, the sources whose mail\n"
@@ -66,6 +68,7 @@ int cmd_report(const std::vector<std::string>& args, Streams streams) {
       ("top", po::value(&options.top)->default_value(options.top),
        "at most N sources per list");
   add_mail_options(desc, mail);
+  add_name_options(desc, name_settings);
   po::variables_map vm = parse_options(args, desc);
   if (vm.count("help")) {
     streams.out << desc << "\n";
@@ -79,10 +82,11 @@ int cmd_report(const std::vector<std::string>& args, Streams streams) {
   report::Period period = choose_period(vm, week);
   report::Period before = report::previous(period);
   store::Store store(db_path);
+  const std::vector<store::PeriodRecord> current = store.period_records(period.since, period.until);
+  const report::SourceNames names = report_names(store, current, options, name_settings, streams.err);
   report::Summary summary =
-      report::build_summary(store.period_records(period.since, period.until),
-                            store.period_records(before.since, before.until), period, before,
-                            options);
+      report::build_summary(current, store.period_records(before.since, before.until), period,
+                            before, options, names);
   if (mailing) mail_summary(mail, summary);
   if (mailing && output.empty()) return 0;  // silent on success, for cron
   std::ofstream file;

@@ -103,6 +103,35 @@ void sources_chart(std::ostream& out, const DomainSummary& d) {
   out << "</svg></figure>\n";
 }
 
+// The reverse DNS name of a source on a line of its own; "" when unknown.
+std::string name_line(const SourceSummary& s) {
+  if (s.ptr_name.empty()) return "";
+  return fmt::format("<br><small class=\"ptr\">{}{}</small>", html_escape(s.ptr_name),
+                     s.name_confirmed ? "" : " (unconfirmed)");
+}
+
+// Flagged sources by sending organisation, when reverse DNS named any.
+void organisations(std::ostream& out, const DomainSummary& d) {
+  if (std::none_of(d.organisations.begin(), d.organisations.end(),
+                   [](const OrganisationSummary& o) { return o.by_name; })) {
+    return;
+  }
+  out << "<h3>By sending organisation</h3><p>Forward-confirmed reverse DNS, reduced to the "
+         "organisational domain; sources without a confirmed name stand alone.</p>"
+         "<div class=\"table\"><table id=\"organisations\"><thead><tr><th>organisation</th>"
+         "<th>sources</th><th>messages</th><th>rejected</th><th>quarantined</th><th>share</th>"
+         "</tr></thead><tbody>\n";
+  for (const OrganisationSummary& o : d.organisations) {
+    out << fmt::format(
+        "<tr><td>{}{}</td><td class=\"wide\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}"
+        "</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n",
+        html_escape(o.organisation), o.by_name ? "" : " <small>(no confirmed name)</small>",
+        joined(o.source_ips), o.messages, o.rejected, o.quarantined,
+        percent(o.messages, d.messages));
+  }
+  out << "</tbody></table></div>\n";
+}
+
 }  // namespace
 
 std::string html_escape(std::string_view text) {
@@ -153,21 +182,22 @@ void render_html(std::ostream& out, const Summary& summary) {
         std::set<std::string> spf;
         for (const auto& [k, n] : s.spf_results) spf.insert(k);
         out << fmt::format(
-            "<tr><td>{}{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}"
+            "<tr><td>{}{}{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}"
             "</td><td class=\"wide\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"wide\">{}</td></tr>\n",
-            html_escape(s.source_ip), is_new ? " <span class=\"new\">new</span>" : "",
+            html_escape(s.source_ip), is_new ? " <span class=\"new\">new</span>" : "", name_line(s),
             s.messages, s.rejected, s.quarantined, joined(s.reporters), joined(s.envelope_from),
             joined(spf), to_string(s.diagnosis), html_escape(s.advice));
       }
       out << "</tbody></table></div>\n";
+      organisations(out, d);
     }
     if (!d.at_risk.empty()) {
       out << "<h3>At risk when the policy tightens</h3><div class=\"table\"><table><thead><tr>"
              "<th>source</th><th>messages</th><th>delivered because</th><th>diagnosis</th></tr>"
              "</thead><tbody>\n";
       for (const SourceSummary& s : d.at_risk) {
-        out << fmt::format("<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>\n",
-                           html_escape(s.source_ip), s.messages, html_escape(s.why_delivered),
+        out << fmt::format("<tr><td>{}{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>\n",
+                           html_escape(s.source_ip), name_line(s), s.messages, html_escape(s.why_delivered),
                            to_string(s.diagnosis));
       }
       out << "</tbody></table></div>\n";

@@ -25,6 +25,10 @@ std::string json_counts(const std::map<std::string, std::int64_t>& counts) {
   return out + "}";
 }
 
+std::string json_string_or_null(const std::string& text) {
+  return text.empty() ? "null" : json_string(text);
+}
+
 std::string json_period(const Period& p) {
   return fmt::format(R"({{"label": {}, "since": {}, "until": {}, "first_day": "{}", "last_day": "{}"}})",
                      json_string(p.label), p.since, p.until, utc_date(p.since),
@@ -43,7 +47,23 @@ void source(std::ostream& out, const SourceSummary& s, bool at_risk) {
       json_array(s.override_reasons), s.dkim_aligned ? "true" : "false", to_string(s.diagnosis),
       json_string(s.advice));
   if (at_risk) out << ", \"why_delivered\": " << json_string(s.why_delivered);
-  out << "}";
+  out << ", \"ptr_name\": " << json_string_or_null(s.ptr_name)
+      << ", \"org_domain\": " << json_string_or_null(s.org_domain)
+      << ", \"name_confirmed\": " << (s.name_confirmed ? "true" : "false") << "}";
+}
+
+void organisations(std::ostream& out, const std::vector<OrganisationSummary>& list) {
+  out << "      \"organisations\": [";
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const OrganisationSummary& o = list[i];
+    out << (i ? ",\n" : "\n")
+        << fmt::format(
+               "        {{\"organisation\": {}, \"by_name\": {}, \"source_ips\": {}, "
+               "\"messages\": {}, \"rejected\": {}, \"quarantined\": {}, \"share\": {:.4f}}}",
+               json_string(o.organisation), o.by_name ? "true" : "false",
+               json_array(o.source_ips), o.messages, o.rejected, o.quarantined, o.share);
+  }
+  out << (list.empty() ? "]" : "\n      ]");
 }
 
 template <class List>
@@ -93,6 +113,8 @@ void render_json(std::ostream& out, const Summary& summary) {
     sources(out, "flagged", d.flagged, false);
     out << ",\n";
     sources(out, "at_risk", d.at_risk, true);
+    out << ",\n";
+    organisations(out, d.organisations);
     out << fmt::format(
         ",\n      \"trend\": {{\"new\": {}, \"grown\": {}, \"stopped\": {}, "
         "\"previous_messages\": {}}}\n    }}",

@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "report/overview.hpp"
 #include "report/render.hpp"
 #include "report/terminal.hpp"
@@ -12,6 +14,28 @@ std::string joined(const Set& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ", ") + markdown_text(item);
   return out.empty() ? "-" : out;
+}
+
+// " (name)" or " (name, unconfirmed)" after a source IP; "" without a name.
+std::string name_note(const SourceSummary& s) {
+  if (s.ptr_name.empty()) return "";
+  return " (" + markdown_text(s.ptr_name) + (s.name_confirmed ? "" : ", unconfirmed") + ")";
+}
+
+void organisations(std::ostream& out, const DomainSummary& d) {
+  if (std::none_of(d.organisations.begin(), d.organisations.end(),
+                   [](const OrganisationSummary& o) { return o.by_name; })) {
+    return;
+  }
+  out << "\n### By sending organisation\n\nForward-confirmed reverse DNS, reduced to the "
+         "organisational domain; sources without a confirmed name stand alone.\n\n"
+         "| organisation | sources | messages | rejected | quarantined | share |\n"
+         "| --- | --- | ---: | ---: | ---: | ---: |\n";
+  for (const OrganisationSummary& o : d.organisations) {
+    out << fmt::format("| {}{} | {} | {} | {} | {} | {} |\n", markdown_text(o.organisation),
+                       o.by_name ? "" : " (no confirmed name)", joined(o.source_ips), o.messages,
+                       o.rejected, o.quarantined, percent(o.messages, d.messages));
+  }
 }
 
 }  // namespace
@@ -47,18 +71,19 @@ void render_markdown(std::ostream& out, const Summary& summary) {
     }
     for (const SourceSummary& s : d.flagged) {
       bool is_new = d.trend.is_new(s.source_ip);
-      out << fmt::format("| {}{} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                         markdown_text(s.source_ip), is_new ? " **new**" : "", s.messages,
-                         s.rejected, s.quarantined, percent(s.messages, d.messages),
+      out << fmt::format("| {}{}{} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                         markdown_text(s.source_ip), is_new ? " **new**" : "", name_note(s),
+                         s.messages, s.rejected, s.quarantined, percent(s.messages, d.messages),
                          joined(s.reporters), joined(s.envelope_from), to_string(s.diagnosis),
                          markdown_text(s.advice));
     }
+    organisations(out, d);
     if (!d.at_risk.empty()) {
       out << "\n### At risk when the policy tightens\n\n| source | messages | delivered because "
              "| diagnosis |\n| --- | ---: | --- | --- |\n";
       for (const SourceSummary& s : d.at_risk) {
-        out << fmt::format("| {} | {} | {} | {} |\n", markdown_text(s.source_ip), s.messages,
-                           markdown_text(s.why_delivered), to_string(s.diagnosis));
+        out << fmt::format("| {}{} | {} | {} | {} |\n", markdown_text(s.source_ip), name_note(s),
+                           s.messages, markdown_text(s.why_delivered), to_string(s.diagnosis));
       }
     }
     out << fmt::format("\n### Trend against {}\n\n- new: {}\n- grown: {}\n- stopped: {}\n",

@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "report/overview.hpp"
 #include "report/render.hpp"
 #include "report/terminal.hpp"
@@ -13,6 +15,31 @@ std::string joined(const std::set<std::string>& items) {
   std::string out;
   for (const std::string& s : items) out += (out.empty() ? "" : ", ") + safe(s);
   return out.empty() ? "-" : out;
+}
+
+// " (name)" or " (name, unconfirmed)" after a source IP; "" without a name.
+std::string name_note(const SourceSummary& s) {
+  if (s.ptr_name.empty()) return "";
+  return " (" + safe(s.ptr_name) + (s.name_confirmed ? "" : ", unconfirmed") + ")";
+}
+
+bool any_by_name(const DomainSummary& d) {
+  return std::any_of(d.organisations.begin(), d.organisations.end(),
+                     [](const OrganisationSummary& o) { return o.by_name; });
+}
+
+void organisations(std::ostream& out, const DomainSummary& d) {
+  if (!any_by_name(d)) return;
+  out << "\nBy sending organisation (forward-confirmed reverse DNS):\n";
+  for (const OrganisationSummary& o : d.organisations) {
+    std::string ips;
+    for (const std::string& ip : o.source_ips) ips += (ips.empty() ? "" : ", ") + safe(ip);
+    out << fmt::format(
+        "  {}{}  {} messages ({} rejected, {} quarantined, {} of the domain)"
+        " from {}\n",
+        safe(o.organisation), o.by_name ? "" : " (no confirmed name)", o.messages, o.rejected,
+        o.quarantined, percent(o.messages, d.messages), ips);
+  }
 }
 
 }  // namespace
@@ -59,12 +86,17 @@ void render_text(std::ostream& out, const Summary& summary) {
           }(),
           s.dkim_aligned ? "passes aligned for some mail" : "fails too", to_string(s.diagnosis),
           safe(s.advice));
+      if (!s.ptr_name.empty()) {
+        out << fmt::format("    reverse DNS: {}{}\n", safe(s.ptr_name),
+                           s.name_confirmed ? " (forward-confirmed)" : " (unconfirmed)");
+      }
     }
+    organisations(out, d);
     if (!d.at_risk.empty()) {
       out << "\nAt risk when the policy tightens (failing SPF and DKIM, delivered):\n";
       for (const SourceSummary& s : d.at_risk) {
-        out << fmt::format("  {}  {} messages, delivered because {}; {}\n", safe(s.source_ip),
-                           s.messages, safe(s.why_delivered), to_string(s.diagnosis));
+        out << fmt::format("  {}{}  {} messages, delivered because {}; {}\n", safe(s.source_ip),
+                           name_note(s), s.messages, safe(s.why_delivered), to_string(s.diagnosis));
       }
     }
     out << fmt::format("\nTrend against {}: {} new, {} grown, {} stopped failing\n",

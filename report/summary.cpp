@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
+#include <utility>
 
 namespace dmarc::report {
 namespace {
@@ -102,6 +104,46 @@ std::vector<SourceSummary> summarise(
   return out;
 }
 
+void apply_names(std::vector<SourceSummary>& sources, const SourceNames& names) {
+  for (SourceSummary& s : sources) {
+    auto it = names.find(s.source_ip);
+    if (it == names.end()) continue;
+    s.ptr_name = it->second.name;
+    s.name_confirmed = it->second.confirmed && !it->second.name.empty();
+    s.org_domain = s.name_confirmed ? it->second.org_domain : "";
+  }
+}
+
+// Groups flagged sources (already named and sorted) by organisation.
+std::vector<OrganisationSummary> organisations(const std::vector<SourceSummary>& flagged,
+                                               std::int64_t domain_messages) {
+  std::map<std::pair<bool, std::string>, OrganisationSummary> groups;
+  for (const SourceSummary& s : flagged) {
+    const bool by_name = !s.org_domain.empty();
+    OrganisationSummary& o = groups[{by_name, by_name ? s.org_domain : s.source_ip}];
+    o.organisation = by_name ? s.org_domain : s.source_ip;
+    o.by_name = by_name;
+    o.source_ips.push_back(s.source_ip);
+    o.messages += s.messages;
+    o.rejected += s.rejected;
+    o.quarantined += s.quarantined;
+  }
+  std::vector<OrganisationSummary> out;
+  for (auto& [key, o] : groups) {
+    o.share = domain_messages > 0 ? static_cast<double>(o.messages) / domain_messages : 0;
+    out.push_back(std::move(o));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    if (a.rejected + a.quarantined != b.rejected + b.quarantined) {
+      return a.rejected + a.quarantined > b.rejected + b.quarantined;
+    }
+    if (a.messages != b.messages) return a.messages > b.messages;
+    if (a.by_name != b.by_name) return a.by_name;
+    return a.organisation < b.organisation;
+  });
+  return out;
+}
+
 }  // namespace
 
 const char* to_string(Diagnosis d) {
@@ -153,7 +195,8 @@ std::string advice(Diagnosis d, const std::string& envelope_domain,
 
 Summary build_summary(const std::vector<store::PeriodRecord>& current,
                       const std::vector<store::PeriodRecord>& before, const Period& period,
-                      const Period& previous_period, const SummaryOptions& options) {
+                      const Period& previous_period, const SummaryOptions& options,
+                      const SourceNames& names) {
   auto wanted = [&](const std::string& domain) {
     return options.domains.empty() ||
            std::find(options.domains.begin(), options.domains.end(), domain) !=
@@ -197,7 +240,10 @@ Summary build_summary(const std::vector<store::PeriodRecord>& current,
       }
       return a.source_ip < b.source_ip;
     });
+    apply_names(d.flagged, names);
+    d.organisations = organisations(d.flagged, d.messages);
     d.at_risk = summarise(at_risk[name], d.messages, true);
+    apply_names(d.at_risk, names);
     std::sort(d.at_risk.begin(), d.at_risk.end(), [](const auto& a, const auto& b) {
       return a.messages != b.messages ? a.messages > b.messages : a.source_ip < b.source_ip;
     });
@@ -220,10 +266,31 @@ Summary build_summary(const std::vector<store::PeriodRecord>& current,
     }
     if (d.flagged.size() > options.top) d.flagged.resize(options.top);
     if (d.at_risk.size() > options.top) d.at_risk.resize(options.top);
+    if (d.organisations.size() > options.top) d.organisations.resize(options.top);
   }
   Summary summary{period, previous_period, {}};
   for (auto& [name, d] : domains) summary.domains.push_back(std::move(d));
   return summary;
+}
+
+std::vector<std::string> sources_to_name(const std::vector<store::PeriodRecord>& current,
+                                         const SummaryOptions& options) {
+  SummaryOptions all = options;
+  all.top = std::numeric_limits<std::size_t>::max();
+  const Summary summary = build_summary(current, {}, Period{}, Period{}, all);
+  std::vector<std::string> ips;
+  std::set<std::string> seen;
+  for (const DomainSummary& d : summary.domains) {
+    for (const SourceSummary& s : d.flagged) {
+      if (seen.insert(s.source_ip).second) ips.push_back(s.source_ip);
+    }
+  }
+  for (const DomainSummary& d : summary.domains) {
+    for (std::size_t i = 0; i < d.at_risk.size() && i < options.top; ++i) {
+      if (seen.insert(d.at_risk[i].source_ip).second) ips.push_back(d.at_risk[i].source_ip);
+    }
+  }
+  return ips;
 }
 
 }  // namespace dmarc::report

@@ -1,7 +1,8 @@
 // The weekly failure summary: per policy domain, the sources whose mail
 // failed SPF alignment and was rejected or quarantined, with a diagnosis from
-// the report data; the sources at risk when the policy tightens; and the
-// trend against the previous period. Pure computation over store records.
+// the report data; the sources at risk when the policy tightens; the flagged
+// sources grouped by sending organisation; and the trend against the previous
+// period. Pure computation over store records and the names given to it.
 #pragma once
 
 #include <algorithm>
@@ -32,8 +33,21 @@ const char* to_string(Diagnosis d);
 std::string advice(Diagnosis d, const std::string& envelope_domain,
                    const std::string& policy_domain);
 
+// What reverse DNS says about one source address (report/names.hpp finds it).
+struct SourceName {
+  std::string name;        // PTR name, lower-case, no trailing dot; "" when there is none
+  std::string org_domain;  // organisational domain of name (public suffix list); "" if none
+  bool confirmed = false;  // an A/AAAA record of name holds the address
+
+  bool operator==(const SourceName&) const = default;
+};
+using SourceNames = std::map<std::string, SourceName>;  // source IP -> name
+
 struct SourceSummary {
   std::string source_ip;
+  std::string ptr_name;         // "" when unknown; untrusted unless name_confirmed
+  std::string org_domain;       // of a confirmed ptr_name; "" otherwise
+  bool name_confirmed = false;  // ptr_name is forward-confirmed
   std::int64_t messages = 0;  // flagged (or at-risk) messages
   std::int64_t rejected = 0;
   std::int64_t quarantined = 0;
@@ -63,6 +77,22 @@ struct Trend {
   }
 };
 
+// Flagged sources of one sending organisation. Sources with a confirmed PTR
+// name group under its organisational domain; every other source (no name,
+// an unconfirmed name, or no organisational domain) is a group of its own,
+// named by its IP.
+struct OrganisationSummary {
+  std::string organisation;  // organisational domain, or the source IP when !by_name
+  bool by_name = false;
+  std::vector<std::string> source_ips;  // in the order of DomainSummary::flagged
+  std::int64_t messages = 0;
+  std::int64_t rejected = 0;
+  std::int64_t quarantined = 0;
+  double share = 0;  // of the domain's messages in the period, 0..1
+
+  bool operator==(const OrganisationSummary&) const = default;
+};
+
 struct DailyVolume {
   std::int64_t pass = 0;         // DMARC pass (DKIM or SPF aligned)
   std::int64_t fail = 0;         // neither aligned, delivered
@@ -82,6 +112,9 @@ struct DomainSummary {
   std::map<std::int64_t, DailyVolume> daily;      // UTC day (unix seconds) of report begin
   std::vector<SourceSummary> flagged;  // most rejected+quarantined first
   std::vector<SourceSummary> at_risk;  // most messages first
+  // Every flagged source (before the --top cut) grouped by organisation, most
+  // rejected+quarantined first; then cut to top.
+  std::vector<OrganisationSummary> organisations;
   Trend trend;
 };
 
@@ -96,8 +129,17 @@ struct SummaryOptions {
   std::size_t top = 20;              // at most this many flagged / at-risk sources per domain
 };
 
+// names gives what is known of source addresses; sources it does not list
+// have no name, and without names every source is its own organisation.
 Summary build_summary(const std::vector<store::PeriodRecord>& current,
                       const std::vector<store::PeriodRecord>& before, const Period& period,
-                      const Period& previous_period, const SummaryOptions& options);
+                      const Period& previous_period, const SummaryOptions& options,
+                      const SourceNames& names = {});
+
+// The addresses worth naming for build_summary with these records and
+// options: every flagged source (most harmed first, domain by domain), then
+// the at-risk sources within top. No duplicates.
+std::vector<std::string> sources_to_name(const std::vector<store::PeriodRecord>& current,
+                                         const SummaryOptions& options);
 
 }  // namespace dmarc::report

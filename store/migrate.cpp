@@ -19,8 +19,15 @@ struct Migration {
   const char* sql;
 };
 
+// Version 2: ip_names rows say whether the PTR name was forward-confirmed.
+constexpr const char* k_version_2_sql = R"sql(
+ALTER TABLE ip_names ADD COLUMN forward_confirmed INTEGER
+  CHECK (forward_confirmed IN (0, 1));
+)sql";
+
 constexpr std::array k_migrations{
     Migration{1, k_schema_sql},
+    Migration{2, k_version_2_sql},
 };
 static_assert(k_migrations.back().version == k_schema_version,
               "the last migration must reach k_schema_version");

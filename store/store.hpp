@@ -20,7 +20,7 @@
 namespace dmarc::store {
 
 // Current schema version (PRAGMA user_version after migration).
-inline constexpr int k_schema_version = 1;
+inline constexpr int k_schema_version = 2;
 
 struct RawInput {
   std::int64_t id = 0;
@@ -101,6 +101,20 @@ struct PeriodRecord {
   std::string override_reasons;  // types separated by commas
 };
 
+// One row of the reverse DNS cache (table ip_names, docs/schema.md).
+struct IpName {
+  std::string ip;                   // as records.source_ip
+  std::optional<std::string> name;  // PTR name; nullopt when there is none
+  std::string status;               // dns::to_string of the PTR lookup: "ok", "nxdomain", ...
+  std::int64_t resolved_at = 0;     // Unix time of the lookup
+  std::int64_t ttl = 0;             // seconds the row may be reused from resolved_at
+  // An A/AAAA record of name holds ip: true; checked and it does not: false;
+  // not checked (no name, or a row written before schema version 2): nullopt.
+  std::optional<bool> forward_confirmed;
+
+  bool operator==(const IpName&) const = default;
+};
+
 class Store {
  public:
   // Opens or creates the database at path (":memory:" for a private in-memory
@@ -144,6 +158,16 @@ class Store {
   // day starts at local midnight still land in the right UTC week. Ordered
   // by report id, then position.
   std::vector<PeriodRecord> period_records(std::int64_t since, std::int64_t until) const;
+
+  // The cached reverse DNS rows of ips that are valid at now
+  // (resolved_at <= now < resolved_at + ttl); ips without such a row are
+  // left out. Order follows ips; duplicates in ips give one row.
+  std::vector<IpName> cached_ip_names(const std::vector<std::string>& ips,
+                                      std::int64_t now) const;
+
+  // Inserts the rows, replacing the cached row of the same ip; one
+  // transaction.
+  void save_ip_names(const std::vector<IpName>& names);
 
   // The stored raw bytes, decompressed; nullopt if no such id.
   std::optional<std::string> raw_bytes(std::int64_t raw_id) const;

@@ -1,0 +1,68 @@
+#include "app/report_names.hpp"
+
+#include <chrono>
+#include <memory>
+
+#include "app/cli.hpp"
+#include "dns/cares_resolver.hpp"
+#include "report/names.hpp"
+
+namespace dmarc::app {
+
+void add_name_options(po::options_description& desc, NameSettings& settings) {
+  // clang-format off
+  desc.add_options()
+      ("no-dns", po::bool_switch(&settings.no_dns),
+       "no reverse DNS queries (names already in the database's cache are still shown)")
+      ("dns-server", po::value(&settings.servers)->composing(),
+       "resolver host:port for reverse DNS (repeatable or a comma list; default: "
+       "/etc/resolv.conf)")
+      ("dns-timeout",
+       po::value(&settings.timeout_ms)
+           ->default_value(settings.timeout_ms)
+           ->notifier([](int ms) {
+             if (ms < 1 || ms > k_max_dns_timeout_ms) {
+               throw UsageError{"--dns-timeout takes 1 to " + std::to_string(k_max_dns_timeout_ms)};
+             }
+           }),
+       "milliseconds to wait for one DNS try (2 tries)")
+      ("psl-file", po::value(&settings.psl_file),
+       "public suffix list file for organisational domains (default: the system's list, "
+       "else libpsl's builtin one)");
+  // clang-format on
+}
+
+report::SourceNames report_names(store::Store& store,
+                                 const std::vector<store::PeriodRecord>& current,
+                                 const report::SummaryOptions& options,
+                                 const NameSettings& settings, std::ostream& err) {
+  const report::PublicSuffixList psl = settings.psl_file.empty()
+                                           ? report::PublicSuffixList::system_default()
+                                           : report::PublicSuffixList::from_file(settings.psl_file);
+  std::unique_ptr<dns::Resolver> resolver;
+  if (!settings.no_dns) {
+    dns::CaresOptions dns_options;
+    for (const std::string& server : settings.servers) {
+      dns_options.servers += (dns_options.servers.empty() ? "" : ",") + server;
+    }
+    dns_options.timeout = std::chrono::milliseconds(settings.timeout_ms);
+    dns_options.tries = k_dns_tries;
+    resolver = std::make_unique<dns::CaresResolver>(dns_options);
+  }
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  report::FoundNames found = report::find_names(store, resolver.get(), psl,
+                                                report::sources_to_name(current, options), now);
+  if (found.stats.unanswered > 0) {
+    err << "dmarcdb: note: " << found.stats.unanswered << " of " << found.stats.looked_up
+        << " reverse DNS lookups got no definite answer; those sources may show no name\n";
+  }
+  if (resolver && found.stats.skipped > 0) {
+    err << "dmarcdb: note: " << found.stats.skipped << " sources were not looked up (at most "
+        << report::k_default_max_lookups << " per run); the next run continues\n";
+  }
+  return std::move(found.names);
+}
+
+}  // namespace dmarc::app
