@@ -206,16 +206,28 @@ ImapExpected<void> ImapSession::create(std::string_view mailbox) {
   return {};
 }
 
-ImapExpected<std::vector<MessageInfo>> ImapSession::messages_from(std::string_view mailbox,
-                                                                  std::uint64_t first_uid) {
-  ImapExpected<std::string> response =
-      command(mailbox, fmt::format("UID FETCH {}:* (UID FLAGS RFC822.SIZE)", first_uid));
+ImapExpected<std::vector<MessageInfo>> ImapSession::messages_in(std::string_view mailbox,
+                                                                std::uint64_t first_uid,
+                                                                std::uint64_t last_uid) {
+  ImapExpected<std::string> response = command(
+      mailbox, fmt::format("UID FETCH {}:{} (UID FLAGS RFC822.SIZE)", first_uid, last_uid));
   if (!response) return tl::unexpected(response.error());
   Expected<std::vector<MessageInfo>> messages = parse_fetch(*response);
   if (!messages) return tl::unexpected(ImapError{ImapFailure::other, messages.error().message});
-  // "n:*" names the last message even when its UID is below n.
-  std::erase_if(*messages, [&](const MessageInfo& m) { return m.uid < first_uid; });
+  std::erase_if(*messages,
+                [&](const MessageInfo& m) { return m.uid < first_uid || m.uid > last_uid; });
   return *messages;
+}
+
+ImapExpected<std::optional<std::uint64_t>> ImapSession::count_from(std::string_view mailbox,
+                                                                   std::uint64_t first_uid) {
+  ImapExpected<std::set<std::string>> caps = capabilities();
+  if (!caps) return tl::unexpected(caps.error());
+  if (!caps->count("ESEARCH")) return std::optional<std::uint64_t>();
+  ImapExpected<std::string> response =
+      command(mailbox, fmt::format("UID SEARCH RETURN (COUNT) UID {}:*", first_uid));
+  if (!response) return tl::unexpected(response.error());
+  return parse_esearch_count(*response);
 }
 
 ImapExpected<std::string> ImapSession::fetch(std::uint64_t uidvalidity, std::uint64_t uid,

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -66,9 +67,17 @@ class ImapSession {
   ImapExpected<bool> mailbox_exists(std::string_view mailbox);
   ImapExpected<MailboxStatus> status(std::string_view mailbox);
   ImapExpected<void> create(std::string_view mailbox);
-  // UID, flags and size of every message with UID >= first_uid, in UID order.
-  ImapExpected<std::vector<MessageInfo>> messages_from(std::string_view mailbox,
-                                                       std::uint64_t first_uid);
+  // UID, flags and size of every message with first_uid <= UID <= last_uid,
+  // in UID order. libcurl 7.88 refuses responses past 300 KB of lines, so
+  // callers ask for windows of at most k_uid_window UIDs.
+  static constexpr std::uint64_t k_uid_window = 250;
+  ImapExpected<std::vector<MessageInfo>> messages_in(std::string_view mailbox,
+                                                     std::uint64_t first_uid,
+                                                     std::uint64_t last_uid);
+  // How many messages have UID >= first_uid (ESEARCH); nullopt when the
+  // server cannot tell in one line.
+  ImapExpected<std::optional<std::uint64_t>> count_from(std::string_view mailbox,
+                                                        std::uint64_t first_uid);
   // The whole message (of url.mailbox), at most max_bytes; libcurl's fetch
   // sets \Seen, which the caller restores with set_seen.
   ImapExpected<std::string> fetch(std::uint64_t uidvalidity, std::uint64_t uid,

@@ -144,6 +144,17 @@ Expected<std::vector<MessageInfo>> parse_fetch(std::string_view response) {
   return out;
 }
 
+std::optional<std::uint64_t> parse_esearch_count(std::string_view response) {
+  for (std::string_view line : lines_of(response)) {
+    if (line.size() < 10 || !iequals(line.substr(0, 10), "* ESEARCH ")) continue;
+    std::vector<std::string_view> items = tokens(line.substr(10));
+    for (std::size_t i = 0; i + 1 < items.size(); ++i) {
+      if (iequals(items[i], "COUNT")) return number(items[i + 1]);
+    }
+  }
+  return std::nullopt;
+}
+
 bool has_list_line(std::string_view response) {
   for (std::string_view line : lines_of(response)) {
     if (line.size() >= 7 && iequals(line.substr(0, 7), "* LIST ")) return true;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -34,6 +35,9 @@ struct MessageInfo {
 // Every "* n FETCH (UID u FLAGS (...) RFC822.SIZE s)" line, in UID order;
 // lines of other kinds are ignored; a FETCH line without UID is an error.
 [[nodiscard]] Expected<std::vector<MessageInfo>> parse_fetch(std::string_view response);
+
+// The COUNT of a "* ESEARCH ... COUNT n" line; nullopt if there is none.
+std::optional<std::uint64_t> parse_esearch_count(std::string_view response);
 
 // True if the response holds a "* LIST" line.
 bool has_list_line(std::string_view response);

@@ -131,30 +131,37 @@ class MailboxRun {
     }
     if (status->messages == 0 || status->uidnext <= last + 1) return {};
 
-    ImapExpected<std::vector<MessageInfo>> messages =
-        m_session->messages_from(m_url.mailbox, last + 1);
-    if (!messages) return tl::unexpected(messages.error());
-    const std::uint64_t total = messages->size();
+    ImapExpected<std::optional<std::uint64_t>> count = m_session->count_from(m_url.mailbox, last + 1);
+    if (!count) return tl::unexpected(count.error());
+    const std::uint64_t total = count->value_or(status->messages);
     std::uint64_t done = 0;
-    for (const MessageInfo& message : *messages) {
-      if (stop_requested()) {
-        m_result.outcome = ImapOutcome::stopped;
-        return {};
-      }
-      ImapExpected<void> handled = handle(message, validity);
-      if (!handled) {
-        if (handled.error().kind != ImapFailure::vanished) return handled;
-        ImapExpected<MailboxStatus> again = m_session->status(m_url.mailbox);
-        if (!again) return tl::unexpected(again.error());
-        if (again->uidvalidity != validity) {
-          return error(ImapFailure::network, fmt::format("{}: UIDVALIDITY changed during the run",
-                                                         m_key));
+    const std::uint64_t window = ImapSession::k_uid_window;
+    for (std::uint64_t first = last + 1; first < status->uidnext; first += window) {
+      const std::uint64_t until = std::min(first + window - 1, status->uidnext - 1);
+      ImapExpected<std::vector<MessageInfo>> messages =
+          m_session->messages_in(m_url.mailbox, first, until);
+      if (!messages) return tl::unexpected(messages.error());
+      for (const MessageInfo& message : *messages) {
+        if (stop_requested()) {
+          m_result.outcome = ImapOutcome::stopped;
+          return {};
         }
-        // Expunged by someone else meanwhile: nothing to keep.
-        m_store.set_mailbox_state(m_key, {static_cast<std::int64_t>(validity),
-                                          static_cast<std::int64_t>(message.uid)});
+        ImapExpected<void> handled = handle(message, validity);
+        if (!handled) {
+          if (handled.error().kind != ImapFailure::vanished) return handled;
+          ImapExpected<MailboxStatus> again = m_session->status(m_url.mailbox);
+          if (!again) return tl::unexpected(again.error());
+          if (again->uidvalidity != validity) {
+            return error(ImapFailure::network,
+                         fmt::format("{}: UIDVALIDITY changed during the run", m_key));
+          }
+          // Expunged by someone else meanwhile: nothing to keep.
+          m_store.set_mailbox_state(m_key, {static_cast<std::int64_t>(validity),
+                                            static_cast<std::int64_t>(message.uid)});
+        }
+        ++done;
+        if (m_hooks.progress) m_hooks.progress({m_key, done, std::max(done, total)});
       }
-      if (m_hooks.progress) m_hooks.progress({m_key, ++done, total});
     }
     return {};
   }

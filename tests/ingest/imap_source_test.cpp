@@ -271,6 +271,23 @@ TEST(ImapSource, StopRequestFinishesTheCurrentMessageAndKeepsTheCheckpoint) {
   EXPECT_EQ(ingester.store.mailbox_state(key_of(server.imaps_url()))->last_uid, 4);
 }
 
+TEST(ImapSource, MailboxLargerThanOneUidWindowIsReadWhole) {
+  START_DOVECOT(server);
+  const std::size_t count = ImapSession::k_uid_window + 10;
+  for (std::size_t i = 0; i < count; ++i) {
+    server.deliver("From: a@example.org\r\nSubject: note " + std::to_string(i) + "\r\n\r\nhello\r\n");
+  }
+  Ingester ingester;
+  std::uint64_t last_total = 0;
+  ImapHooks hooks;
+  hooks.progress = [&](const ImapProgress& p) { last_total = p.total; };
+  ImapRunResult result = ingester.run(source_options(server, server.imaps_url()), hooks);
+  ASSERT_EQ(result.outcome, ImapOutcome::ok) << result.message;
+  EXPECT_EQ(result.messages, count);
+  EXPECT_EQ(last_total, count);
+  EXPECT_EQ(ingester.store.counts().other_inputs, static_cast<std::int64_t>(count));
+}
+
 class ImapOAuth2 : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ImapOAuth2, BearerTokenLogsInAndABadTokenIsLoginFailed) {

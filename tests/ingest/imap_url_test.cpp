@@ -102,6 +102,12 @@ TEST(ImapResponse, HostileFetchLinesAreErrors) {
   }
 }
 
+TEST(ImapResponse, EsearchCountIsReadAndAbsentCountIsUnknown) {
+  EXPECT_EQ(parse_esearch_count("* ESEARCH (TAG \"A5\") UID COUNT 1000\r\n"), 1000u);
+  EXPECT_EQ(parse_esearch_count("* ESEARCH (TAG \"A5\") UID\r\n"), std::nullopt);
+  EXPECT_EQ(parse_esearch_count("* ESEARCH (TAG \"A5\") UID COUNT x\r\n"), std::nullopt);
+}
+
 TEST(ImapResponse, ListAndCapabilities) {
   EXPECT_TRUE(has_list_line("* LIST (\\HasNoChildren) \".\" INBOX\r\n"));
   EXPECT_FALSE(has_list_line(""));
