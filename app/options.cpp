@@ -35,11 +35,16 @@ void add_limit_options(po::options_description& desc, Limits& limits) {
 
 po::variables_map parse_options(const std::vector<std::string>& args,
                                 const po::options_description& desc,
-                                const po::positional_options_description* positional) {
+                                const po::positional_options_description* positional,
+                                bool allow_abbreviations) {
   po::variables_map vm;
   try {
     po::command_line_parser parser(args);
     parser.options(desc);
+    if (!allow_abbreviations) {
+      parser.style(po::command_line_style::default_style &
+                   ~po::command_line_style::allow_guessing);
+    }
     if (positional) parser.positional(*positional);
     po::store(parser.run(), vm);
     if (!vm.count("help")) po::notify(vm);

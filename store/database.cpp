@@ -145,19 +145,33 @@ std::string_view Statement::column_blob(int column) const {
   return std::string_view(static_cast<const char*>(data), size);
 }
 
-Transaction::Transaction(Database& db, Mode mode) : m_db(db) {
+Transaction::Transaction(Database& db, Mode mode) : m_db(db), m_nested(db.in_transaction()) {
+  if (m_nested) {
+    // Inside an open transaction: a savepoint, so that this unit of work can
+    // still roll back alone while the outer transaction decides what commits.
+    m_db.exec("SAVEPOINT nested", "starting a nested transaction");
+    return;
+  }
   m_db.exec(mode == Mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN", "starting a transaction");
 }
 
 Transaction::~Transaction() {
+  if (m_done) return;
+  if (m_nested) {
+    // ROLLBACK TO keeps the savepoint open; RELEASE then removes it.
+    if (m_db.in_transaction()) {
+      sqlite3_exec(m_db.handle(), "ROLLBACK TO nested; RELEASE nested", nullptr, nullptr, nullptr);
+    }
+    return;
+  }
   // Some errors (SQLITE_FULL, SQLITE_NOMEM, ...) roll back on their own.
-  if (!m_done && m_db.in_transaction()) {
+  if (m_db.in_transaction()) {
     sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
   }
 }
 
 void Transaction::commit() {
-  m_db.exec("COMMIT", "committing a transaction");
+  m_db.exec(m_nested ? "RELEASE nested" : "COMMIT", "committing a transaction");
   m_done = true;
 }
 

@@ -101,7 +101,10 @@ class Statement {
   void check_bind(int rc, int index);
 };
 
-// A transaction that rolls back when it goes out of scope uncommitted.
+// A transaction that rolls back when it goes out of scope uncommitted. Opened
+// while another transaction is open, it is a savepoint inside it: commit()
+// releases the savepoint (the outer transaction still decides), and going out
+// of scope uncommitted rolls back only its own work.
 class Transaction {
  public:
   enum class Mode { deferred, immediate };
@@ -117,6 +120,7 @@ class Transaction {
 
  private:
   Database& m_db;
+  bool m_nested = false;
   bool m_done = false;
 };
 

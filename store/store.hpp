@@ -22,6 +22,16 @@ namespace dmarc::store {
 // Current schema version (PRAGMA user_version after migration).
 inline constexpr int k_schema_version = 2;
 
+class Transaction;
+
+// An IMAP checkpoint: the mailbox's UIDVALIDITY and the highest UID whose
+// message is safely stored (and whose mailbox changes are done).
+struct MailboxState {
+  std::int64_t uidvalidity = 0;
+  std::int64_t last_uid = 0;
+  bool operator==(const MailboxState&) const = default;
+};
+
 struct RawInput {
   std::int64_t id = 0;
   bool is_new = false;  // false when the same bytes (sha256) were stored before
@@ -171,6 +181,29 @@ class Store {
 
   // The stored raw bytes, decompressed; nullopt if no such id.
   std::optional<std::string> raw_bytes(std::int64_t raw_id) const;
+
+  // The checkpoint of a mailbox (key: a URL naming user, host and mailbox,
+  // never a password); nullopt if the mailbox was never read.
+  std::optional<MailboxState> mailbox_state(std::string_view mailbox) const;
+  // Writes the checkpoint (inside the open Batch, if any).
+  void set_mailbox_state(std::string_view mailbox, const MailboxState& state);
+
+  // Groups every write made until commit() into one transaction, so that all
+  // that comes of one input (raw bytes, reports, failures, a checkpoint) is
+  // stored together or not at all; the writes' own transactions become
+  // savepoints inside it. Destroyed uncommitted, it rolls everything back.
+  // Throws Fatal if the transaction cannot be started or committed.
+  class Batch {
+   public:
+    explicit Batch(Store& store);
+    ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+    void commit();
+
+   private:
+    std::unique_ptr<Transaction> m_transaction;
+  };
 
  private:
   struct Impl;
