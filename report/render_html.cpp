@@ -1,9 +1,9 @@
 // One self-contained HTML page: no external assets, readable on a phone,
 // inline SVG charts. Every report-derived string goes through html_escape.
-// Narrower than 64rem (phones, small tablets) the source tables become
-// stacked cards, by CSS alone; each card field is labelled with its column
-// heading, both written from one column list. Light and dark colour schemes;
-// print gets plain tables.
+// Narrower than 64rem (phones, small tablets) and on paper the source tables
+// become stacked cards, by CSS alone; each card field is labelled with its
+// column heading, both written from one column list. Light and dark colour
+// schemes.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -48,14 +48,14 @@ th{font-weight:600;font-size:.75rem;border-bottom-width:2px}
 td:first-child{min-width:8rem;overflow-wrap:anywhere}
 td.n,th.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 td.wide{min-width:10rem}.new{color:var(--new);font-weight:600}ul.trend{padding-left:1.2rem}
-@media screen and (max-width:63.99rem){
+@media screen and (max-width:63.99rem),print{
 body{padding:.75rem}
 table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:auto}
 table.cards{font-size:.9375rem}
 table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
-table.cards tr{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:.1rem .75rem;
-margin:0 0 .75rem;padding:.6rem .75rem;border:1px solid var(--line);border-radius:.6rem;
-background:var(--card)}
+table.cards tr{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));align-content:start;
+gap:.1rem .75rem;margin:0 0 .75rem;padding:.6rem .75rem;border:1px solid var(--line);
+border-radius:.6rem;background:var(--card)}
 table.cards td{grid-column:1/-1;display:grid;grid-template-columns:7rem minmax(0,1fr);
 gap:.6rem;padding:.2rem 0;border:0;min-width:0;overflow-wrap:anywhere}
 table.cards td::before{content:var(--label);color:var(--muted);font-size:.85rem}
@@ -66,14 +66,13 @@ table.cards td.n{grid-column:auto;display:flex;flex-direction:column;gap:0;text-
 font-size:1.1rem;font-weight:600}
 table.cards td.n::before{font-weight:400}
 }
-@media screen and (min-width:40rem) and (max-width:63.99rem){
+@media screen and (min-width:40rem) and (max-width:63.99rem),print{
 table.cards tbody{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:0 .75rem}
 }
 @media print{
-:root{--fg:#000;--bg:#fff;--muted:#444;--line:#bbb;--chip:#fff}
+:root{--fg:#000;--bg:#fff;--muted:#444;--line:#bbb;--chip:#fff;--card:#fff}
 body{max-width:none;padding:0;font-size:10pt}.totals div{border:1px solid var(--line)}
-.table{overflow:visible}td.wide{min-width:0}tr,figure,.totals{break-inside:avoid}
-h2,h3{break-after:avoid}
+.table{overflow:visible}tr,figure,.totals{break-inside:avoid}h2,h3{break-after:avoid}
 }
 )css";
 
