@@ -82,10 +82,15 @@ struct Column {
   const char* name;
   bool numeric = false;
 };
-constexpr Column k_flagged_columns[] = {
-    {"source"},      {"messages", true}, {"rejected", true}, {"quarantined", true},
-    {"reporters"},   {"envelope from"},  {"SPF"},            {"diagnosis"},
-    {"what to change"}};
+constexpr Column k_flagged_columns[] = {{"source"},
+                                        {"messages", true},
+                                        {"rejected", true},
+                                        {"quarantined", true},
+                                        {"reporters"},
+                                        {"envelope from"},
+                                        {"SPF"},
+                                        {"diagnosis"},
+                                        {"what to change"}};
 constexpr Column k_at_risk_columns[] = {
     {"source"}, {"messages", true}, {"delivered because"}, {"diagnosis"}};
 
@@ -164,8 +169,8 @@ void daily_chart(std::ostream& out, const DomainSummary& d) {
       if (h <= 0) continue;
       y -= h;
       out << fmt::format(
-          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"><title>{} "
-          "{}: {}</title></rect>",
+          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\">"
+          "<title>{} {}: {}</title></rect>",
           x, y, bar, h, k_series[i].colour, utc_date(day), k_series[i].name, parts[i]);
     }
     if (index++ % label_every == 0) {
@@ -237,14 +242,16 @@ void render_html(std::ostream& out, const Summary& summary) {
                      html_escape(summary.period.label), k_style,
                      card_labels("flagged", k_flagged_columns),
                      card_labels("at-risk", k_at_risk_columns))
-      << fmt::format("<header class=\"page\"><h1>DMARC failure summary, {}</h1><p>{} to {} (UTC)"
-                     "</p></header><main>\n",
-                     html_escape(summary.period.label), utc_date(summary.period.since),
-                     utc_date(summary.period.until - 1));
+      << fmt::format(
+             "<header class=\"page\"><h1>DMARC failure summary, {}</h1><p>{} to {} (UTC)</p>"
+             "</header><main>\n",
+             html_escape(summary.period.label), utc_date(summary.period.since),
+             utc_date(summary.period.until - 1));
   if (summary.domains.empty()) out << "<p>No reports in this period.</p>\n";
   for (const DomainSummary& d : summary.domains) {
     out << fmt::format(
-        "<section class=\"domain\"><h2>{} <small>(p={})</small></h2><div class=\"totals\"><div>{} messages</div>"
+        "<section class=\"domain\"><h2>{} <small>(p={})</small></h2>"
+        "<div class=\"totals\"><div>{} messages</div>"
         "<div>DMARC pass {}</div><div>SPF aligned {}</div><div>rejected {}</div>"
         "<div>quarantined {}</div></div>\n",
         html_escape(d.domain), html_escape(d.policy.empty() ? "?" : d.policy), d.messages,
