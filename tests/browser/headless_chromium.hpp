@@ -157,7 +157,8 @@ class HeadlessChromium {
   // errors, CSP violations (source "security").
   std::vector<LogEntry> take_log() {
     std::vector<LogEntry> out;
-    for (const Json& e : command("POST", "/se/log", "{\"type\":\"browser\"}").array()) {
+    const Json entries = command("POST", "/se/log", "{\"type\":\"browser\"}");
+    for (const Json& e : entries.array()) {
       out.push_back({e["level"].str(), e["source"].str(), e["message"].str()});
     }
     return out;
