@@ -1,9 +1,9 @@
 // One self-contained HTML page: no external assets, readable on a phone,
 // inline SVG charts. Every report-derived string goes through html_escape.
-// Narrower than 64rem (phones, small tablets) and on paper the source tables
-// become stacked cards, by CSS alone; each card field is labelled with its
-// column heading, both written from one column list. Light and dark colour
-// schemes.
+// Narrower than 78rem (phones, tablets, small laptops; a 1280 px screen
+// shows tables) and on paper the source tables become stacked cards, by CSS
+// alone; each card field is labelled with its column heading, both written
+// from one column list. Light and dark colour schemes.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -48,7 +48,7 @@ th{font-weight:600;font-size:.75rem;border-bottom-width:2px}
 td:first-child{min-width:8rem;overflow-wrap:anywhere}
 td.n,th.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 td.wide{min-width:10rem}.new{color:var(--new);font-weight:600}ul.trend{padding-left:1.2rem}
-@media screen and (max-width:63.99rem),print{
+@media screen and (max-width:77.99rem),print{
 body{padding:.75rem}
 table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:auto}
 table.cards{font-size:.9375rem}
@@ -66,7 +66,7 @@ table.cards td.n{grid-column:auto;display:flex;flex-direction:column;gap:0;text-
 font-size:1.1rem;font-weight:600}
 table.cards td.n::before{font-weight:400}
 }
-@media screen and (min-width:40rem) and (max-width:63.99rem),print{
+@media screen and (min-width:40rem) and (max-width:77.99rem),print{
 table.cards tbody{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:0 .75rem}
 }
 @media print{

@@ -34,6 +34,8 @@ struct Viewport {
   bool mobile;
 };
 constexpr Viewport k_phones[] = {{"phone-390", 390, 844, true}, {"phone-420", 420, 900, true}};
+constexpr Viewport k_tablets[] = {{"tablet-768", 768, 1024, true},
+                                  {"laptop-1100", 1100, 800, false}};
 constexpr Viewport k_desktop{"desktop-1280", 1280, 900, false};
 
 struct Flagged {
@@ -349,7 +351,15 @@ TEST_F(HtmlPage, PhoneWidthHasNoSidewaysScrollAndTablesBecomeLabelledCards) {
   }
 }
 
-TEST_F(HtmlPage, DesktopWidthShowsTablesAsTablesThatFit) {
+TEST_F(HtmlPage, WiderScreensNeverScrollSidewaysAndShowTablesAt1280) {
+  for (const Viewport& viewport : k_tablets) {
+    open("samples.html", viewport);
+    const Json layout = browser().execute(k_layout);
+    EXPECT_LE(layout["scroll"].number(), layout["inner"].number()) << viewport.name;
+    EXPECT_EQ(layout["scrolling_tables"].number(), 0) << viewport.name;
+    EXPECT_TRUE(layout["too_wide"].array().empty())
+        << viewport.name << ": wider than the screen:" << joined(layout["too_wide"]);
+  }
   open("samples.html", k_desktop);
   screenshot("summary-desktop-1280");
   const Json layout = browser().execute(k_layout);
