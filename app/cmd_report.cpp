@@ -76,9 +76,10 @@ int cmd_report(const std::vector<std::string>& args, Streams streams) {
   report::Period before = report::previous(period);
   store::Store store(db_path);
   report::Summary summary =
-      report::build_summary(store.period_records(period.since, period.until),
-                            store.period_records(before.since, before.until), period, before,
-                            options);
+      report::build_summary(store.period_records(period.since, period.until, report::needs_detail),
+                            store.period_records(before.since, before.until,
+                                                 report::needs_detail_before),
+                            period, before, options);
   std::ofstream file;
   if (!output.empty()) {
     file.open(output, std::ios::binary | std::ios::trunc);

@@ -19,8 +19,16 @@ struct Migration {
   const char* sql;
 };
 
+// Version 3: reports are selected by the midpoint of their date range (the
+// period a report belongs to); an index on that expression makes the weekly
+// report read only the period's reports. Version 2 is reserved.
+constexpr const char* k_migration_3_sql = R"sql(
+CREATE INDEX reports_midpoint ON reports (date_begin + (date_end - date_begin) / 2);
+)sql";
+
 constexpr std::array k_migrations{
     Migration{1, k_schema_sql},
+    Migration{3, k_migration_3_sql},
 };
 static_assert(k_migrations.back().version == k_schema_version,
               "the last migration must reach k_schema_version");

@@ -34,12 +34,12 @@ std::vector<std::string> names_of(const std::filesystem::path& path, const char*
   return names;
 }
 
-TEST(StoreOpen, FreshDatabaseHasSchemaVersionOneAndEveryTableAndView) {
+TEST(StoreOpen, FreshDatabaseHasTheCurrentSchemaVersionAndEveryTableAndView) {
   TempDir dir;
   const auto path = dir.file("dmarc.db");
   { Store store(path); }
   EXPECT_EQ(query_int(path, "PRAGMA user_version"), k_schema_version);
-  EXPECT_EQ(k_schema_version, 1);
+  EXPECT_EQ(k_schema_version, 3);
   EXPECT_EQ(query_int(path, "PRAGMA application_id"), k_application_id);
   EXPECT_EQ(names_of(path, "table"),
             std::vector<std::string>(std::begin(k_tables), std::end(k_tables)));
@@ -84,10 +84,10 @@ TEST(StoreOpen, NewerSchemaVersionIsFatal) {
   TempDir dir;
   const auto path = dir.file("dmarc.db");
   { Store store(path); }
-  test::exec(path, "PRAGMA user_version = 2");
+  test::exec(path, "PRAGMA user_version = 4");
   expect_fatal([&] { Store store(path); },
-               {path.string(), "database schema version 2 is newer than this dmarcdb (1)"});
-  EXPECT_EQ(query_int(path, "PRAGMA user_version"), 2);  // left alone
+               {path.string(), "database schema version 4 is newer than this dmarcdb (3)"});
+  EXPECT_EQ(query_int(path, "PRAGMA user_version"), 4);  // left alone
 }
 
 TEST(StoreOpen, FileThatIsNotSqliteIsFatalNamingThePath) {
