@@ -29,10 +29,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double time_call(const std::function<void()>& call) {
-  const auto start = Clock::now();
-  call();
-  return std::chrono::duration<double>(Clock::now() - start).count();
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 long peak_rss_kib() {
@@ -41,15 +42,22 @@ long peak_rss_kib() {
   return usage.ru_maxrss;
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// Wall and CPU (user + system) seconds of each run of a phase. CPU time shows
+// the work when other processes share the cores.
 struct Samples {
-  std::vector<double> values;
-  double median() const {
-    std::vector<double> v = values;
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v[v.size() / 2];
-  }
-  double min() const {
-    return values.empty() ? 0 : *std::min_element(values.begin(), values.end());
+  std::vector<double> wall;
+  std::vector<double> cpu;
+  void time(const std::function<void()>& call) {
+    const double cpu_start = cpu_seconds();
+    const auto start = Clock::now();
+    call();
+    wall.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+    cpu.push_back(cpu_seconds() - cpu_start);
   }
 };
 
@@ -87,25 +95,23 @@ int main(int argc, char** argv) try {
   for (int run = 0; run < runs; ++run) {
     std::vector<dmarc::store::PeriodRecord> current, previous;
     std::unique_ptr<dmarc::store::Store> store;
-    samples["open"].values.push_back(
-        time_call([&] { store = std::make_unique<dmarc::store::Store>(db); }));
-    samples["period_records (week)"].values.push_back(time_call([&] {
+    samples["open"].time([&] { store = std::make_unique<dmarc::store::Store>(db); });
+    samples["period_records (week)"].time([&] {
       current = store->period_records(
           period->since, period->until,
           all_records ? dmarc::store::DetailFilter{} : dmarc::report::needs_detail);
-    }));
-    samples["period_records (week before)"].values.push_back(time_call([&] {
+    });
+    samples["period_records (week before)"].time([&] {
       previous = store->period_records(
           before.since, before.until,
           all_records ? dmarc::store::DetailFilter{} : dmarc::report::needs_detail_before);
-    }));
+    });
     dmarc::report::Summary summary;
-    samples["build_summary"].values.push_back(time_call(
-        [&] { summary = dmarc::report::build_summary(current, previous, *period, before, {}); }));
+    samples["build_summary"].time(
+        [&] { summary = dmarc::report::build_summary(current, previous, *period, before, {}); });
     for (const auto& [name, render] : renderers) {
       std::ostringstream out;
-      samples[fmt::format("render {}", name)].values.push_back(
-          time_call([&] { render(out, summary); }));
+      samples[fmt::format("render {}", name)].time([&] { render(out, summary); });
       output_bytes = std::max(output_bytes, out.str().size());
     }
     current_rows = current.size();
@@ -114,16 +120,24 @@ int main(int argc, char** argv) try {
   }
   fmt::print("week {}: {} rows, week before: {} rows, {} domains, largest output {} bytes\n",
              period->label, current_rows, before_rows, domains, output_bytes);
-  fmt::print("{:<30} {:>10} {:>10}\n", "phase", "median s", "min s");
-  for (const char* phase :
-       {"open", "period_records (week)", "period_records (week before)", "build_summary"}) {
-    fmt::print("{:<30} {:>10.3f} {:>10.3f}\n", phase, samples[phase].median(),
-               samples[phase].min());
+  fmt::print("{:<30} {:>10} {:>10} {:>10}\n", "phase", "median s", "min s", "CPU s");
+  std::vector<std::string> phases{"open", "period_records (week)", "period_records (week before)",
+                                  "build_summary"};
+  for (const auto& [name, render] : renderers) phases.push_back(fmt::format("render {}", name));
+  std::vector<double> total_wall(static_cast<std::size_t>(runs)), total_cpu(total_wall.size());
+  for (const std::string& phase : phases) {
+    const Samples& s = samples[phase];
+    fmt::print("{:<30} {:>10.3f} {:>10.3f} {:>10.3f}\n", phase, median(s.wall),
+               *std::min_element(s.wall.begin(), s.wall.end()), median(s.cpu));
+    // The report of one format: everything but the other renderers.
+    if (phase.rfind("render", 0) == 0 && phase != "render text") continue;
+    for (std::size_t i = 0; i < total_wall.size(); ++i) {
+      total_wall[i] += s.wall[i];
+      total_cpu[i] += s.cpu[i];
+    }
   }
-  for (const auto& [name, render] : renderers) {
-    const Samples& s = samples[fmt::format("render {}", name)];
-    fmt::print("{:<30} {:>10.3f} {:>10.3f}\n", fmt::format("render {}", name), s.median(), s.min());
-  }
+  fmt::print("{:<30} {:>10.3f} {:>10.3f} {:>10.3f}\n", "total (text report)", median(total_wall),
+             *std::min_element(total_wall.begin(), total_wall.end()), median(total_cpu));
   fmt::print("peak RSS: {} MiB\n", peak_rss_kib() / 1024);
   return 0;
 } catch (const std::exception& error) {

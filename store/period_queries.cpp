@@ -70,6 +70,12 @@ constexpr const char* k_reasons_sql = R"sql(
 SELECT record_ref, type
 FROM policy_override_reasons WHERE record_ref BETWEEN ?1 AND ?2 ORDER BY record_ref, position)sql";
 
+// Whether a range starting at first overlaps range or continues it.
+bool follows(const IdRange& range, std::int64_t first) {
+  return first <= range.last ||
+         (range.last != std::numeric_limits<std::int64_t>::max() && first == range.last + 1);
+}
+
 std::vector<PeriodReport> period_reports(Database& db, std::int64_t since, std::int64_t until) {
   Statement query(db, k_reports_sql, "reading the reports of a period");
   query.bind(1, since).bind(2, until);
@@ -100,7 +106,7 @@ std::vector<IdRange> record_ranges(const std::vector<PeriodReport>& reports) {
             [](const IdRange& a, const IdRange& b) { return a.first < b.first; });
   std::vector<IdRange> merged;
   for (const IdRange& range : ranges) {
-    if (!merged.empty() && range.first - 1 <= merged.back().last) {
+    if (!merged.empty() && follows(merged.back(), range.first)) {
       merged.back().last = std::max(merged.back().last, range.last);
     } else {
       merged.push_back(range);
@@ -291,9 +297,19 @@ std::vector<PeriodRecord> Store::period_records(std::int64_t since, std::int64_t
   std::vector<std::pair<std::int64_t, std::size_t>> by_id(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) by_id[i] = {keys[i].id, i};
   if (!std::is_sorted(by_id.begin(), by_id.end())) std::sort(by_id.begin(), by_id.end());
+  // Auth results are read for the detailed records only: one range per run of
+  // consecutive ids (whole reports when every record is detailed).
+  std::vector<IdRange> detailed_ranges;
+  for (const auto& [id, row] : by_id) {
+    if (!detailed_ranges.empty() && follows(detailed_ranges.back(), id)) {
+      detailed_ranges.back().last = id;
+    } else {
+      detailed_ranges.push_back({id, id});
+    }
+  }
 
   std::vector<std::int64_t> spf_rank(rows.size(), 3);  // of the chosen first SPF result
-  merge_children(db, k_spf_sql, "reading the SPF results of a period", ranges, by_id,
+  merge_children(db, k_spf_sql, "reading the SPF results of a period", detailed_ranges, by_id,
                  [&](std::size_t i, const Statement& q, bool first) {
                    PeriodRecord& r = rows[i];
                    if (!first) r.spf_results.push_back(' ');
@@ -305,7 +321,7 @@ std::vector<PeriodRecord> Store::period_records(std::int64_t since, std::int64_t
                      r.spf_result = q.column_text_view(3);
                    }
                  });
-  merge_children(db, k_dkim_sql, "reading the DKIM results of a period", ranges, by_id,
+  merge_children(db, k_dkim_sql, "reading the DKIM results of a period", detailed_ranges, by_id,
                  [&](std::size_t i, const Statement& q, bool first) {
                    PeriodRecord& r = rows[i];
                    if (!first) r.dkim_results.push_back(' ');
@@ -314,8 +330,8 @@ std::vector<PeriodRecord> Store::period_records(std::int64_t since, std::int64_t
                    r.dkim_results.append(q.column_text_view(3));
                    if (q.column_int64(4) != 0) r.dkim_any_pass = true;
                  });
-  merge_children(db, k_reasons_sql, "reading the policy override reasons of a period", ranges,
-                 by_id, [&](std::size_t i, const Statement& q, bool first) {
+  merge_children(db, k_reasons_sql, "reading the policy override reasons of a period",
+                 detailed_ranges, by_id, [&](std::size_t i, const Statement& q, bool first) {
                    PeriodRecord& r = rows[i];
                    if (!first) r.override_reasons.push_back(',');
                    r.override_reasons.append(q.column_text_view(1));
