@@ -111,7 +111,8 @@ int main(int argc, char** argv) try {
         [&] { summary = dmarc::report::build_summary(current, previous, *period, before, {}); });
     for (const auto& [name, render] : renderers) {
       std::ostringstream out;
-      samples[fmt::format("render {}", name)].time([&] { render(out, summary); });
+      const Renderer renderer = render;  // clang 14 lambdas cannot capture bindings
+      samples[fmt::format("render {}", name)].time([&] { renderer(out, summary); });
       output_bytes = std::max(output_bytes, out.str().size());
     }
     current_rows = current.size();
