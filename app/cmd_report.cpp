@@ -82,11 +82,13 @@ int cmd_report(const std::vector<std::string>& args, Streams streams) {
   report::Period period = choose_period(vm, week);
   report::Period before = report::previous(period);
   store::Store store(db_path);
-  const std::vector<store::PeriodRecord> current = store.period_records(period.since, period.until);
+  // Records that only add to totals come merged (report::needs_detail).
+  const std::vector<store::PeriodRecord> current =
+      store.period_records(period.since, period.until, report::needs_detail);
   const report::SourceNames names = report_names(store, current, options, name_settings, streams.err);
-  report::Summary summary =
-      report::build_summary(current, store.period_records(before.since, before.until), period,
-                            before, options, names);
+  report::Summary summary = report::build_summary(
+      current, store.period_records(before.since, before.until, report::needs_detail_before),
+      period, before, options, names);
   if (mailing) mail_summary(mail, summary);
   if (mailing && output.empty()) return 0;  // silent on success, for cron
   std::ofstream file;

@@ -9,15 +9,23 @@
 namespace dmarc::report {
 namespace {
 
-bool is_flagged(const store::PeriodRecord& r) {
-  return r.spf_aligned == "fail" && (r.disposition == "reject" || r.disposition == "quarantine");
+bool flagged_verdict(const store::RecordVerdict& v) {
+  return v.spf_aligned == "fail" && (v.disposition == "reject" || v.disposition == "quarantine");
 }
 
 // Failing both alignments yet delivered: what a stricter policy would block.
-bool is_at_risk(const store::PeriodRecord& r) {
-  return r.spf_aligned == "fail" && r.dkim_aligned != "pass" &&
-         (r.disposition == "none" || r.disposition == "pass" || r.disposition.empty());
+bool at_risk_verdict(const store::RecordVerdict& v) {
+  return v.spf_aligned == "fail" && v.dkim_aligned != "pass" &&
+         (v.disposition == "none" || v.disposition == "pass" || v.disposition.empty());
 }
+
+store::RecordVerdict verdict_of(const store::PeriodRecord& r) {
+  return {r.disposition, r.dkim_aligned, r.spf_aligned};
+}
+
+bool is_flagged(const store::PeriodRecord& r) { return flagged_verdict(verdict_of(r)); }
+
+bool is_at_risk(const store::PeriodRecord& r) { return at_risk_verdict(verdict_of(r)); }
 
 bool has_forwarding_reason(const std::string& reasons) {
   for (const char* type : {"forwarded", "mailing_list", "trusted_forwarder"}) {
@@ -192,6 +200,12 @@ std::string advice(Diagnosis d, const std::string& envelope_domain,
   }
   return {};
 }
+
+bool needs_detail(const store::RecordVerdict& v) {
+  return flagged_verdict(v) || at_risk_verdict(v);
+}
+
+bool needs_detail_before(const store::RecordVerdict& v) { return flagged_verdict(v); }
 
 Summary build_summary(const std::vector<store::PeriodRecord>& current,
                       const std::vector<store::PeriodRecord>& before, const Period& period,

@@ -129,6 +129,13 @@ struct SummaryOptions {
   std::size_t top = 20;              // at most this many flagged / at-risk sources per domain
 };
 
+// The records build_summary looks at one by one: in the period, the flagged
+// and at-risk ones; in the period before, the flagged ones. Every other record
+// only adds to totals, so store::Store::period_records may merge them (with
+// these as its filter) without changing the summary.
+bool needs_detail(const store::RecordVerdict& v);
+bool needs_detail_before(const store::RecordVerdict& v);
+
 // names gives what is known of source addresses; sources it does not list
 // have no name, and without names every source is its own organisation.
 Summary build_summary(const std::vector<store::PeriodRecord>& current,

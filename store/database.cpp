@@ -127,10 +127,14 @@ bool Statement::column_is_null(int column) const {
 }
 
 std::string Statement::column_text(int column) const {
+  return std::string(column_text_view(column));
+}
+
+std::string_view Statement::column_text_view(int column) const {
   const auto* text = sqlite3_column_text(m_stmt.get(), column);
   if (text == nullptr) return {};
   const auto size = static_cast<std::size_t>(sqlite3_column_bytes(m_stmt.get(), column));
-  return std::string(reinterpret_cast<const char*>(text), size);
+  return std::string_view(reinterpret_cast<const char*>(text), size);
 }
 
 std::optional<std::string> Statement::column_optional_text(int column) const {

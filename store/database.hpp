@@ -89,6 +89,8 @@ class Statement {
   std::int64_t column_int64(int column) const;
   bool column_is_null(int column) const;
   std::string column_text(int column) const;  // "" for NULL
+  // The same without a copy ("" for NULL); valid until the next step or reset.
+  std::string_view column_text_view(int column) const;
   std::optional<std::string> column_optional_text(int column) const;
   // Valid until the next step or reset.
   std::string_view column_blob(int column) const;

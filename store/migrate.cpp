@@ -25,9 +25,17 @@ ALTER TABLE ip_names ADD COLUMN forward_confirmed INTEGER
   CHECK (forward_confirmed IN (0, 1));
 )sql";
 
+// Version 3: reports are selected by the midpoint of their date range (the
+// period a report belongs to); an index on that expression makes the weekly
+// report read only the period's reports.
+constexpr const char* k_version_3_sql = R"sql(
+CREATE INDEX reports_midpoint ON reports (date_begin + (date_end - date_begin) / 2);
+)sql";
+
 constexpr std::array k_migrations{
     Migration{1, k_schema_sql},
     Migration{2, k_version_2_sql},
+    Migration{3, k_version_3_sql},
 };
 static_assert(k_migrations.back().version == k_schema_version,
               "the last migration must reach k_schema_version");

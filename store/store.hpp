@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,7 +21,7 @@
 namespace dmarc::store {
 
 // Current schema version (PRAGMA user_version after migration).
-inline constexpr int k_schema_version = 2;
+inline constexpr int k_schema_version = 3;
 
 class Transaction;
 
@@ -125,6 +126,16 @@ struct IpName {
   bool operator==(const IpName&) const = default;
 };
 
+// The verdict columns of a record, as stored ("" for absent).
+struct RecordVerdict {
+  std::string_view disposition;
+  std::string_view dkim_aligned;
+  std::string_view spf_aligned;
+};
+
+// Tells period_records which records the caller needs one by one.
+using DetailFilter = std::function<bool(const RecordVerdict&)>;
+
 class Store {
  public:
   // Opens or creates the database at path (":memory:" for a private in-memory
@@ -168,6 +179,15 @@ class Store {
   // day starts at local midnight still land in the right UTC week. Ordered
   // by report id, then position.
   std::vector<PeriodRecord> period_records(std::int64_t since, std::int64_t until) const;
+  // The same, except that the records for which detailed returns false are
+  // merged: per report, one row per (disposition, dkim_aligned, spf_aligned)
+  // with the sum of their counts (saturating), the report's fields, and empty
+  // record fields (source_ip, identifiers, auth results, override reasons).
+  // A report's merged rows follow its detailed rows, in order of first
+  // appearance. Totals over any report field or verdict stay the same while
+  // memory follows the detailed records; an empty filter keeps every record.
+  std::vector<PeriodRecord> period_records(std::int64_t since, std::int64_t until,
+                                           const DetailFilter& detailed) const;
 
   // The cached reverse DNS rows of ips that are valid at now
   // (resolved_at <= now < resolved_at + ttl); ips without such a row are

@@ -39,7 +39,7 @@ TEST(StoreOpen, FreshDatabaseHasTheCurrentSchemaVersionAndEveryTableAndView) {
   const auto path = dir.file("dmarc.db");
   { Store store(path); }
   EXPECT_EQ(query_int(path, "PRAGMA user_version"), k_schema_version);
-  EXPECT_EQ(k_schema_version, 2);
+  EXPECT_EQ(k_schema_version, 3);
   EXPECT_EQ(query_int(path, "PRAGMA application_id"), k_application_id);
   EXPECT_EQ(names_of(path, "table"),
             std::vector<std::string>(std::begin(k_tables), std::end(k_tables)));
@@ -84,10 +84,10 @@ TEST(StoreOpen, NewerSchemaVersionIsFatal) {
   TempDir dir;
   const auto path = dir.file("dmarc.db");
   { Store store(path); }
-  test::exec(path, "PRAGMA user_version = 3");
+  test::exec(path, "PRAGMA user_version = 4");
   expect_fatal([&] { Store store(path); },
-               {path.string(), "database schema version 3 is newer than this dmarcdb (2)"});
-  EXPECT_EQ(query_int(path, "PRAGMA user_version"), 3);  // left alone
+               {path.string(), "database schema version 4 is newer than this dmarcdb (3)"});
+  EXPECT_EQ(query_int(path, "PRAGMA user_version"), 4);  // left alone
 }
 
 TEST(StoreOpen, FileThatIsNotSqliteIsFatalNamingThePath) {
