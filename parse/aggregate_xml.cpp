@@ -202,8 +202,8 @@ Expected<ReportMetadata> read_metadata(XmlReader& reader, const pugi::xml_node& 
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
   if (*end > now + k_future_tolerance_seconds) {
-    reader.warn(fmt::format("{}/date_range/end ({}, {}) is in the future", k_path, *end,
-                            iso_utc(*end)));
+    reader.warn(
+        fmt::format("{}/date_range/end ({}, {}) is in the future", k_path, *end, iso_utc(*end)));
   }
 
   for (const pugi::xml_node& child : node.children()) {
@@ -272,8 +272,8 @@ void warn_repeated_records(XmlReader& reader, const std::vector<Record>& records
     if (!repeated) seen.emplace(h, i);
   }
   if (repeats > k_max_repeat_warnings) {
-    reader.warn(fmt::format("{} more records repeat earlier ones",
-                            repeats - k_max_repeat_warnings));
+    reader.warn(
+        fmt::format("{} more records repeat earlier ones", repeats - k_max_repeat_warnings));
   }
 }
 

@@ -57,8 +57,9 @@ TEST(ConcurrentIngest, TwoProcessesOnOneDatabaseStoreEverythingOnceWithoutLockEr
                                     << difference(expected, actual) << "extra:\n"
                                     << difference(actual, expected);
     store::Database check(db);
-    EXPECT_TRUE(rows_of(check, "SELECT 1 FROM ingest_failures WHERE message LIKE '%locked%' OR "
-                               "message LIKE '%busy%'")
+    EXPECT_TRUE(rows_of(check,
+                        "SELECT 1 FROM ingest_failures WHERE message LIKE '%locked%' OR "
+                        "message LIKE '%busy%'")
                     .empty());
   }
 }

@@ -72,8 +72,7 @@ std::string report_xml(std::string_view metadata_extra, std::string_view records
 }
 
 std::string record(std::string_view ip = "192.0.2.1", std::string_view count = "3") {
-  return "<record><row><source_ip>" + std::string(ip) + "</source_ip><count>" +
-         std::string(count) +
+  return "<record><row><source_ip>" + std::string(ip) + "</source_ip><count>" + std::string(count) +
          "</count><policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>fail"
          "</spf></policy_evaluated></row><identifiers><header_from>example.com</header_from>"
          "</identifiers><auth_results><spf><domain>example.com</domain><result>fail</result>"
@@ -119,7 +118,8 @@ std::string overlapping_zip() {
 
 std::string nested_zip(int layers) {
   std::string bytes = report_xml("", record());
-  for (int i = 0; i < layers; ++i) bytes = zip_of({deflated_entry("inner" + std::to_string(i), bytes)});
+  for (int i = 0; i < layers; ++i)
+    bytes = zip_of({deflated_entry("inner" + std::to_string(i), bytes)});
   return bytes;
 }
 
@@ -134,11 +134,11 @@ std::string billion_laughs() {
     prev = name;
   }
   dtd += "]>";
-  return "<?xml version=\"1.0\"?>" + dtd + report_xml("", record(), "1700000000", "1700086399",
-                                                         "&lol9;")
-                                               .substr(std::string("<?xml version=\"1.0\" "
-                                                                   "encoding=\"UTF-8\"?>")
-                                                           .size());
+  return "<?xml version=\"1.0\"?>" + dtd +
+         report_xml("", record(), "1700000000", "1700086399", "&lol9;")
+             .substr(std::string("<?xml version=\"1.0\" "
+                                 "encoding=\"UTF-8\"?>")
+                         .size());
 }
 
 std::string deep_nesting(int depth) {
@@ -222,8 +222,10 @@ const std::vector<HostileCase>& hostile_cases() {
        failure(Code::too_large, "max_unpacked_bytes (67108864)")},
       {"17 MiB single element (plain)", large_plain_element,
        failure(Code::too_large, "over max_xml_bytes (16777216)")},
-      {"count beyond 64 bits", [] { return report_xml("", record("192.0.2.1", "18446744073709551616")); },
-       failure(Code::malformed, "feedback/record[1]/row/count \"18446744073709551616\" is out of range")},
+      {"count beyond 64 bits",
+       [] { return report_xml("", record("192.0.2.1", "18446744073709551616")); },
+       failure(Code::malformed,
+               "feedback/record[1]/row/count \"18446744073709551616\" is out of range")},
       {"count beyond signed 64 bits",
        [] { return report_xml("", record("192.0.2.1", "9223372036854775808")); },
        failure(Code::malformed, "is out of range (max 9223372036854775807)")},
@@ -236,21 +238,22 @@ const std::vector<HostileCase>& hostile_cases() {
                            std::vector<std::string>{"NULL"});
                })},
       {"IPv4-mapped IPv6 address", [] { return report_xml("", record("::ffff:192.0.2.7")); },
-       flagged("", [](store::Database& db) {
-         EXPECT_EQ(column(db, "SELECT source_ip FROM records"),
-                   std::vector<std::string>{"192.0.2.7"});
-       })},
+       flagged("",
+               [](store::Database& db) {
+                 EXPECT_EQ(column(db, "SELECT source_ip FROM records"),
+                           std::vector<std::string>{"192.0.2.7"});
+               })},
       {"begin after end", [] { return report_xml("", record(), "1700086399", "1700000000"); },
        flagged("date_range begins (1700086399) after it ends (1700000000)")},
-      {"dates in 2999",
-       [] { return report_xml("", record(), "32503593600", "32503679999"); },
+      {"dates in 2999", [] { return report_xml("", record(), "32503593600", "32503679999"); },
        flagged("date_range/end (32503679999, 2999-12-31T23:59:59Z) is in the future")},
       {"dates beyond year 9999",
        [] { return report_xml("", record(), "1700000000", "9223372036854775807"); },
        failure(Code::malformed,
                "date_range/end \"9223372036854775807\" is out of range (max 253402300799, "
                "9999-12-31T23:59:59Z)")},
-      {"invalid UTF-8", [] { return report_xml("", record(), "1700000000", "1700086399", "M\xFCller"); },
+      {"invalid UTF-8",
+       [] { return report_xml("", record(), "1700000000", "1700086399", "M\xFCller"); },
        failure(Code::malformed, "invalid UTF-8 at byte offset 76")},
       {"NUL byte in a text field",
        [] { return report_xml("", record(), "1700000000", "1700086399", std::string("a\0b", 3)); },
@@ -258,10 +261,11 @@ const std::vector<HostileCase>& hostile_cases() {
       {"report with 0 records", [] { return report_xml("", ""); },
        flagged("report has no <record>")},
       {"duplicate record rows", [] { return report_xml("", record() + record()); },
-       flagged("feedback/record[2] repeats feedback/record[1]", [](store::Database& db) {
-         EXPECT_EQ(column(db, "SELECT count FROM records ORDER BY position"),
-                   (std::vector<std::string>{"3", "3"}));
-       })},
+       flagged("feedback/record[2] repeats feedback/record[1]",
+               [](store::Database& db) {
+                 EXPECT_EQ(column(db, "SELECT count FROM records ORDER BY position"),
+                           (std::vector<std::string>{"3", "3"}));
+               })},
   };
   return cases;
 }
@@ -396,9 +400,8 @@ TEST(HostileXml, ExternalDtdAndEntityAreNeverFetched) {
 
   store::Store store(":memory:");
   Pipeline pipeline(store, table_limits());
-  pipeline.ingest_bytes("<?xml version=\"1.0\"?><!DOCTYPE feedback SYSTEM \"" + url + ".dtd\">" +
-                            body,
-                        "dtd.xml");
+  pipeline.ingest_bytes(
+      "<?xml version=\"1.0\"?><!DOCTYPE feedback SYSTEM \"" + url + ".dtd\">" + body, "dtd.xml");
   pipeline.ingest_bytes("<?xml version=\"1.0\"?><!DOCTYPE feedback [<!ENTITY e SYSTEM \"" + url +
                             "\">]>" + body.substr(0, body.size() - 11) + "&e;</feedback>",
                         "entity.xml");

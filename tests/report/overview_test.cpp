@@ -28,7 +28,10 @@ std::size_t first_control(const std::string& text) {
   return std::string::npos;
 }
 
-constexpr char k_hostile_bytes[] = "evil\x1b]0;owned\x07\x1b[2J\r\n\x9b" "31m\xC2\x9B" "1m\tx\0y";
+constexpr char k_hostile_bytes[] =
+    "evil\x1b]0;owned\x07\x1b[2J\r\n\x9b"
+    "31m\xC2\x9B"
+    "1m\tx\0y";
 const std::string k_hostile(k_hostile_bytes, sizeof k_hostile_bytes - 1);
 
 TEST(Overview, ReportListStripsControlCharactersFromOrgAndDomain) {

@@ -51,20 +51,21 @@ inline Deflated deflate_bomb(std::string_view prefix, char fill, std::uint64_t r
   const std::string block(k_bomb_block, fill);
   const std::string block_deflated = deflate_block(block);
   const uLong block_crc = crc32(0, reinterpret_cast<const Bytef*>(block.data()), k_bomb_block);
-  uLong crc = crc32(0, reinterpret_cast<const Bytef*>(prefix.data()),
-                    static_cast<uInt>(prefix.size()));
+  uLong crc =
+      crc32(0, reinterpret_cast<const Bytef*>(prefix.data()), static_cast<uInt>(prefix.size()));
   d.raw = deflate_block(prefix);
   for (std::uint64_t done = 0; done < repeat; done += k_bomb_block) {
     d.raw += block_deflated;
     crc = crc32_combine(crc, block_crc, k_bomb_block);
   }
   d.raw += deflate_block(suffix);
-  crc = crc32_combine(crc, crc32(0, reinterpret_cast<const Bytef*>(suffix.data()),
-                                 static_cast<uInt>(suffix.size())),
-                      static_cast<z_off_t>(suffix.size()));
+  crc = crc32_combine(
+      crc,
+      crc32(0, reinterpret_cast<const Bytef*>(suffix.data()), static_cast<uInt>(suffix.size())),
+      static_cast<z_off_t>(suffix.size()));
   d.raw += std::string("\x03\x00", 2);  // a final, empty fixed-Huffman block
-  d.size = prefix.size() + (repeat + k_bomb_block - 1) / k_bomb_block * k_bomb_block +
-           suffix.size();
+  d.size =
+      prefix.size() + (repeat + k_bomb_block - 1) / k_bomb_block * k_bomb_block + suffix.size();
   d.crc = static_cast<std::uint32_t>(crc);
   return d;
 }
