@@ -28,15 +28,20 @@ TEST(CrashSafety, KilledIngestLeavesConsistentDatabaseAndRerunMatchesUninterrupt
   const fs::path log = dir.path() / "ingest.log";
 
   const fs::path reference = dir.path() / "reference.db";
-  const auto start = std::chrono::steady_clock::now();
   ASSERT_EQ(run_ingest(reference, inputs, log), 0);
-  const auto full_run = std::chrono::steady_clock::now() - start;
   const std::vector<std::string> expected = canonical_dump(reference);
   ASSERT_GT(expected.size(), 10'000u);
+  // Kills are drawn from the time of a run that finds everything stored (the
+  // shortest any run can take), so that nearly all land while the binary
+  // runs; successive kills in a series reach further as the database fills.
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(run_ingest(reference, inputs, log), 0);
+  const auto rerun = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(canonical_dump(reference), expected);
 
   std::mt19937 random(20261127);
-  const auto full_us = std::chrono::duration_cast<std::chrono::microseconds>(full_run).count();
-  std::uniform_int_distribution<long long> delay_us(0, full_us);
+  const auto rerun_us = std::chrono::duration_cast<std::chrono::microseconds>(rerun).count();
+  std::uniform_int_distribution<long long> delay_us(0, rerun_us);
   int killed_while_running = 0;
   // Five series of five kills, each series on a new database file, so that
   // kills land early (schema creation) as well as late (mostly duplicates).
@@ -65,7 +70,7 @@ TEST(CrashSafety, KilledIngestLeavesConsistentDatabaseAndRerunMatchesUninterrupt
   }
   RecordProperty("kills_while_running", killed_while_running);
   // Most kills must land while the binary runs, or the test proves little.
-  EXPECT_GE(killed_while_running, 15);
+  EXPECT_GE(killed_while_running, 20);
 }
 
 }  // namespace
