@@ -218,6 +218,15 @@ void Pipeline::ingest_payload(std::string_view bytes, std::int64_t raw_id,
                               std::string_view origin, std::string_view part, bool from_mail,
                               std::uint64_t& reports_found) {
   parse::Unpacked unpacked = parse::unpack(bytes, m_limits);
+  if (unpacked.documents.empty() && unpacked.errors.empty()) {
+    // Only an archive can unpack to nothing: an empty zip, or one holding
+    // only skipped entries. It is recorded so that no input goes unnoticed.
+    failure(raw_id, origin, part,
+            Error{Code::not_aggregate,
+                  "zip archive holds no member to read (it is empty or holds only folders, "
+                  "__MACOSX/ and ._* entries)"});
+    return;
+  }
   for (const parse::PartError& e : unpacked.errors) {
     std::string where = join_part(part, unpacked_part(e.layers, e.member));
     failure(raw_id, origin, where, e.error);

@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <pugixml.hpp>
+#include <unordered_map>
 
 #include "parse/aggregate_record.hpp"
 #include "parse/charset.hpp"
@@ -22,6 +24,26 @@ constexpr unsigned k_parse_options = pugi::parse_default | pugi::parse_doctype;
 
 constexpr std::string_view k_dmarcbis_namespace = "urn:ietf:params:xml:ns:dmarc-2.0";
 constexpr std::string_view k_draft_dmarcbis_namespace = "http://dmarc.org/dmarc-xml/0.2";
+
+// The last second of year 9999: later timestamps cannot be shown as dates
+// and are refused as out of range.
+constexpr std::uint64_t k_max_timestamp = 253'402'300'799;
+// How far in the future a report's end may lie before it is flagged: reports
+// describe the past; a day covers clock skew and time zones.
+constexpr std::int64_t k_future_tolerance_seconds = 86'400;
+// Repeated records named one by one before the rest are only counted.
+constexpr std::size_t k_max_repeat_warnings = 10;
+
+std::string iso_utc(std::int64_t unix_seconds) {
+  using namespace std::chrono;
+  const sys_seconds at{seconds{unix_seconds}};
+  const sys_days day = floor<days>(at);
+  const year_month_day ymd{day};
+  const hh_mm_ss time{at - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                     time.hours().count(), time.minutes().count(), time.seconds().count());
+}
 
 struct LineColumn {
   std::size_t line = 1;
@@ -136,12 +158,13 @@ Expected<std::int64_t> read_timestamp(XmlReader& reader, const pugi::xml_node& d
       whole = whole.substr(0, dot);
     }
   }
-  const auto seconds =
-      parse_unsigned(whole, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()));
+  const auto seconds = parse_unsigned(whole, k_max_timestamp);
   if (!seconds) {
-    const char* problem = seconds.error() == NumberError::out_of_range
-                              ? "is out of range"
-                              : "is not a number of seconds";
+    const std::string problem =
+        seconds.error() == NumberError::out_of_range
+            ? fmt::format("is out of range (max {}, {})", k_max_timestamp,
+                          iso_utc(static_cast<std::int64_t>(k_max_timestamp)))
+            : "is not a number of seconds";
     return fail(Code::malformed,
                 fmt::format("{}/{} {} {}", k_parent, name, quoted(*text), problem));
   }
@@ -174,6 +197,13 @@ Expected<ReportMetadata> read_metadata(XmlReader& reader, const pugi::xml_node& 
   meta.date_range = {*begin, *end};
   if (*begin > *end) {
     reader.warn(fmt::format("{}/date_range begins ({}) after it ends ({})", k_path, *begin, *end));
+  }
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  if (*end > now + k_future_tolerance_seconds) {
+    reader.warn(
+        fmt::format("{}/date_range/end ({}, {}) is in the future", k_path, *end, iso_utc(*end)));
   }
 
   for (const pugi::xml_node& child : node.children()) {
@@ -210,6 +240,41 @@ PolicyPublished read_policy(XmlReader& reader, const pugi::xml_node& root) {
     }
   }
   return policy;
+}
+
+std::size_t record_hash(const Record& r) {
+  std::size_t h = std::hash<std::uint64_t>{}(r.count);
+  for (const std::optional<std::string>* field :
+       {&r.source_ip, &r.disposition, &r.dkim, &r.spf, &r.header_from, &r.envelope_from}) {
+    h = h * 31 + std::hash<std::string>{}(field->value_or(""));
+  }
+  return h;
+}
+
+// Records identical in every field are kept (their counts add up), but named:
+// a reporter that repeats rows may be counting the same messages twice.
+void warn_repeated_records(XmlReader& reader, const std::vector<Record>& records) {
+  std::unordered_multimap<std::size_t, std::size_t> seen;
+  std::size_t repeats = 0;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const std::size_t h = record_hash(records[i]);
+    auto [first, last] = seen.equal_range(h);
+    bool repeated = false;
+    for (auto it = first; it != last && !repeated; ++it) {
+      if (records[it->second] == records[i]) {
+        repeated = true;
+        if (++repeats <= k_max_repeat_warnings) {
+          reader.warn(fmt::format("feedback/record[{}] repeats feedback/record[{}]; both are kept",
+                                  i + 1, it->second + 1));
+        }
+      }
+    }
+    if (!repeated) seen.emplace(h, i);
+  }
+  if (repeats > k_max_repeat_warnings) {
+    reader.warn(
+        fmt::format("{} more records repeat earlier ones", repeats - k_max_repeat_warnings));
+  }
 }
 
 }  // namespace
@@ -261,6 +326,8 @@ Expected<AggregateReport> parse_aggregate_report(std::string_view xml, const Lim
     if (!record) return tl::unexpected(record.error());
     report.records.push_back(std::move(*record));
   }
+  if (report.records.empty()) reader.warn("report has no <record>");
+  warn_repeated_records(reader, report.records);
   return report;
 }
 
