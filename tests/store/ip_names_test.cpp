@@ -85,12 +85,12 @@ TEST(IpNames, VersionOneDatabaseGainsTheConfirmationColumnAndKeepsItsRows) {
   const auto path = dir.file("dmarc.db");
   { Store store(path); }
   // Turn the fresh database back into what version 1 wrote.
+  test::downgrade_to_version_one(path);
   test::exec(path,
-             "ALTER TABLE ip_names DROP COLUMN forward_confirmed; PRAGMA user_version = 1; "
              "INSERT INTO ip_names (ip, name, status, resolved_at, ttl) "
              "VALUES ('192.0.2.9', 'old.example.net', 'ok', 100, 1000)");
   Store store(path);
-  EXPECT_EQ(query_int(path, "PRAGMA user_version"), 2);
+  EXPECT_EQ(query_int(path, "PRAGMA user_version"), k_schema_version);
   EXPECT_EQ(query_rows(path, "SELECT ip, name, forward_confirmed FROM ip_names"),
             std::vector<test::Row>{row({"192.0.2.9", "old.example.net", std::nullopt})});
   EXPECT_EQ(store.cached_ip_names({"192.0.2.9"}, 500),

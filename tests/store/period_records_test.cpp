@@ -166,7 +166,7 @@ TEST(StoreMigrate, VersionOneDatabaseGainsTheMidpointIndexAndKeepsItsData) {
     store.save_report(report_over("r", k_since, k_since + 86399), 0, "t");
   }
   // What a database written by a version-1 dmarcdb looks like.
-  test::exec(path, "DROP INDEX reports_midpoint; PRAGMA user_version = 1");
+  test::downgrade_to_version_one(path);
   const char* index_sql = "SELECT count(*) FROM sqlite_schema WHERE name = 'reports_midpoint'";
   ASSERT_EQ(test::query_int(path, index_sql), 0);
   {

@@ -209,3 +209,28 @@ TEST(StoreOpen, OtherKindNamesAreStable) {
 
 }  // namespace
 }  // namespace dmarc::store
+
+namespace dmarc::store {
+namespace {
+
+// store/schema.sql is the released version 1 and is never edited: a file made
+// from it and migrated must have exactly the schema of a fresh database.
+TEST(StoreMigrate, VersionOneSchemaMigratesToTheFreshSchema) {
+  test::TempDir dir;
+  const auto fresh = dir.file("fresh.db");
+  const auto old = dir.file("old.db");
+  { Store store(fresh); }
+  std::ifstream in(std::string(DMARCDB_SOURCE_DIR) + "/store/schema.sql");
+  ASSERT_TRUE(in) << "store/schema.sql not found";
+  const std::string v1((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  test::exec(old, (v1 + "\nPRAGMA application_id = " + std::to_string(k_application_id) +
+                   "; PRAGMA user_version = 1;")
+                      .c_str());
+  { Store store(old); }
+  const char* schema = "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name";
+  EXPECT_EQ(test::query_rows(old, schema), test::query_rows(fresh, schema));
+  EXPECT_EQ(test::query_int(old, "PRAGMA user_version"), k_schema_version);
+}
+
+}  // namespace
+}  // namespace dmarc::store

@@ -71,6 +71,17 @@ inline void exec(const std::filesystem::path& path, const char* sql) {
   db.exec(sql, "test statement");
 }
 
+// Turns a database of the current version back into what a version-1
+// dmarcdb wrote, keeping its rows: undoes every migration step after 1 (each
+// new step adds its undo here). StoreMigrate.VersionOneSchemaMigratesToTheFreshSchema
+// checks the steps themselves against the released version-1 schema.
+inline void downgrade_to_version_one(const std::filesystem::path& path) {
+  exec(path,
+       "DROP INDEX reports_midpoint;"                        // version 3
+       "ALTER TABLE ip_names DROP COLUMN forward_confirmed;"  // version 2
+       "PRAGMA user_version = 1;");
+}
+
 // Runs call; expects Fatal whose message contains every fragment.
 template <class Call>
 void expect_fatal(Call&& call, std::initializer_list<std::string> fragments) {
