@@ -156,17 +156,10 @@ std::string mail_subject(const Summary& summary, std::string_view prefix) {
   std::size_t quarantined = 0;
   std::vector<std::string> failing;
   for (const auto& d : summary.domains) {
-    bool hurt = false;
-    for (const auto& s : d.flagged) {
-      if (s.rejected > 0) {
-        ++rejected;
-        hurt = true;
-      } else if (s.quarantined > 0) {
-        ++quarantined;
-        hurt = true;
-      }
-    }
-    if (hurt) {
+    // The totals count the sources beyond the --top cut too.
+    rejected += d.flagged_rejected_total;
+    quarantined += d.flagged_total - d.flagged_rejected_total;
+    if (d.flagged_total > 0) {
       failing.emplace_back(
           utf8_prefix(sanitize_for_terminal(d.domain), k_max_subject_domain_bytes));
     }

@@ -42,6 +42,9 @@ std::string html_escape(std::string_view text);
 // "12.3%" of part in whole, or "-" when whole is 0.
 std::string percent(std::int64_t part, std::int64_t whole);
 
+// " (the 20 most affected of 35)" when a list was cut by --top, else "".
+std::string top_note(std::size_t shown, std::size_t total);
+
 // A JSON string literal for text, quotes included.
 std::string json_string(std::string_view text);
 

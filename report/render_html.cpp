@@ -287,7 +287,8 @@ void render_html(std::ostream& out, const Summary& summary) {
         percent(d.dmarc_pass, d.messages), percent(d.spf_aligned, d.messages), d.rejected,
         d.quarantined);
     daily_chart(out, d);
-    out << "<h3>Rejected or quarantined, failing SPF alignment</h3>\n";
+    out << "<h3>Rejected or quarantined, failing SPF alignment"
+        << top_note(d.flagged.size(), d.flagged_total) << "</h3>\n";
     if (d.flagged.empty()) {
       out << "<p>None.</p>\n";
     } else {

@@ -107,9 +107,11 @@ void render_json(std::ostream& out, const Summary& summary) {
     out << (i ? ",\n" : "\n");
     out << fmt::format(
         "    {{\n      \"domain\": {}, \"policy\": {}, \"messages\": {}, \"dmarc_pass\": {}, "
-        "\"spf_aligned\": {}, \"rejected\": {}, \"quarantined\": {},\n      \"reporters\": {},\n",
+        "\"spf_aligned\": {}, \"rejected\": {}, \"quarantined\": {},\n      \"reporters\": {},\n"
+        "      \"flagged_total\": {}, \"flagged_rejected_total\": {}, \"at_risk_total\": {},\n",
         json_string(d.domain), json_string(d.policy), d.messages, d.dmarc_pass, d.spf_aligned,
-        d.rejected, d.quarantined, json_counts(d.reporters));
+        d.rejected, d.quarantined, json_counts(d.reporters), d.flagged_total,
+        d.flagged_rejected_total, d.at_risk_total);
     sources(out, "flagged", d.flagged, false);
     out << ",\n";
     sources(out, "at_risk", d.at_risk, true);

@@ -61,7 +61,8 @@ void render_markdown(std::ostream& out, const Summary& summary) {
         markdown_text(d.domain), markdown_text(d.policy.empty() ? "?" : d.policy), d.messages,
         percent(d.dmarc_pass, d.messages), percent(d.spf_aligned, d.messages), d.rejected,
         d.quarantined);
-    out << "\n### Rejected or quarantined, failing SPF alignment\n\n";
+    out << "\n### Rejected or quarantined, failing SPF alignment"
+        << top_note(d.flagged.size(), d.flagged_total) << "\n\n";
     if (d.flagged.empty()) {
       out << "None.\n";
     } else {

@@ -48,6 +48,10 @@ std::string percent(std::int64_t part, std::int64_t whole) {
   return whole > 0 ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / whole) : "-";
 }
 
+std::string top_note(std::size_t shown, std::size_t total) {
+  return shown < total ? fmt::format(" (the {} most affected of {})", shown, total) : "";
+}
+
 void render_text(std::ostream& out, const Summary& summary) {
   out << fmt::format("DMARC failure summary for {} ({} to {}, UTC)\n", summary.period.label,
                      utc_date(summary.period.since), utc_date(summary.period.until - 1));
@@ -68,7 +72,8 @@ void render_text(std::ostream& out, const Summary& summary) {
     if (d.flagged.empty()) {
       out << "\nNo source failed SPF alignment and got rejected or quarantined.\n";
     } else {
-      out << "\nRejected or quarantined, failing SPF alignment:\n";
+      out << "\nRejected or quarantined, failing SPF alignment" << top_note(d.flagged.size(), d.flagged_total)
+          << ":\n";
     }
     for (const SourceSummary& s : d.flagged) {
       bool is_new = d.trend.is_new(s.source_ip);

@@ -278,6 +278,10 @@ Summary build_summary(const std::vector<store::PeriodRecord>& current,
     for (const auto& [ip, n] : d.trend.previous_messages) {
       if (!flagged[name].count(ip)) d.trend.stopped_sources.push_back(ip);
     }
+    d.flagged_total = d.flagged.size();
+    d.flagged_rejected_total = static_cast<std::size_t>(std::count_if(
+        d.flagged.begin(), d.flagged.end(), [](const SourceSummary& s) { return s.rejected > 0; }));
+    d.at_risk_total = d.at_risk.size();
     if (d.flagged.size() > options.top) d.flagged.resize(options.top);
     if (d.at_risk.size() > options.top) d.at_risk.resize(options.top);
     if (d.organisations.size() > options.top) d.organisations.resize(options.top);

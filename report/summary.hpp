@@ -112,6 +112,11 @@ struct DomainSummary {
   std::map<std::int64_t, DailyVolume> daily;      // UTC day (unix seconds) of report begin
   std::vector<SourceSummary> flagged;  // most rejected+quarantined first
   std::vector<SourceSummary> at_risk;  // most messages first
+  // Counts before the --top cut: flagged sources, of them those with rejected
+  // mail (the others were only quarantined), and at-risk sources.
+  std::size_t flagged_total = 0;
+  std::size_t flagged_rejected_total = 0;
+  std::size_t at_risk_total = 0;
   // Every flagged source (before the --top cut) grouped by organisation, most
   // rejected+quarantined first; then cut to top.
   std::vector<OrganisationSummary> organisations;

@@ -142,3 +142,26 @@ TEST(SummaryJson, EscapesReportStrings) {
 }
 
 }  // namespace
+
+TEST(SummaryTopCut, KeepsTheTotalsOfTheSourcesItLeavesOut) {
+  dmarc::store::Store store(":memory:");
+  dmarc::ingest::Pipeline pipeline(store, dmarc::Limits{});
+  pipeline.ingest_path(std::string(DMARCDB_SOURCE_DIR) + "/samples/reports");
+  auto week = *dmarc::report::parse_iso_week("2026-W47");
+  auto before = dmarc::report::previous(week);
+  dmarc::report::SummaryOptions options;
+  options.top = 2;
+  auto summary = dmarc::report::build_summary(store.period_records(week.since, week.until),
+                                              store.period_records(before.since, before.until),
+                                              week, before, options);
+  ASSERT_EQ(summary.domains[0].domain, "example.com");
+  const auto& d = summary.domains[0];
+  EXPECT_EQ(d.flagged.size(), 2u);
+  EXPECT_EQ(d.flagged_total, 5u);
+  EXPECT_EQ(d.flagged_rejected_total, 4u);  // all but the quarantined ticketing system
+  EXPECT_EQ(d.at_risk_total, 2u);
+  std::ostringstream text;
+  dmarc::report::render_text(text, summary);
+  EXPECT_NE(text.str().find("failing SPF alignment (the 2 most affected of 5):"), std::string::npos)
+      << text.str();
+}

@@ -59,7 +59,9 @@ DomainSummary domain(const std::string& name, std::vector<SourceSummary> flagged
     d.messages += s.messages;
     d.rejected += s.rejected;
     d.quarantined += s.quarantined;
+    if (s.rejected > 0) ++d.flagged_rejected_total;
   }
+  d.flagged_total = flagged.size();
   d.flagged = std::move(flagged);
   return d;
 }
@@ -183,6 +185,14 @@ TEST(MailSubject, SaysHowManySourcesWereRejectedAndQuarantinedForWhichDomain) {
   EXPECT_EQ(mail_subject(s), "DMARC 2026-W47: 2 sources rejected, 1 quarantined for example.com");
   EXPECT_EQ(mail_subject(s, "[ops]"),
             "[ops] DMARC 2026-W47: 2 sources rejected, 1 quarantined for example.com");
+}
+
+TEST(MailSubject, CountsTheSourcesBeyondTheTopCut) {
+  DomainSummary d = domain("example.com", {source("192.0.2.1", 10, 0), source("192.0.2.2", 3, 0),
+                                           source("192.0.2.3", 0, 5)});
+  d.flagged.resize(1);  // as build_summary does with --top 1
+  EXPECT_EQ(mail_subject(summary_of({d})),
+            "DMARC 2026-W47: 2 sources rejected, 1 quarantined for example.com");
 }
 
 TEST(MailSubject, SingularPluralAndQuarantineOnly) {
