@@ -2,7 +2,7 @@
 // seeded random moments while it ingests a folder; after every kill the
 // database passes PRAGMA integrity_check and foreign_key_check, and a final
 // uninterrupted run leaves exactly the rows of a run that was never killed.
-// (Mailbox sources are not covered here.)
+// (Mailboxes: tests/app/imap_crash_safety_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -15,11 +15,6 @@ namespace dmarc::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<std::string> pragma_rows(const fs::path& path, const char* pragma) {
-  store::Database db(path);
-  return rows_of(db, pragma);
-}
 
 TEST(CrashSafety, KilledIngestLeavesConsistentDatabaseAndRerunMatchesUninterruptedRun) {
   ScratchDir dir;

@@ -1,8 +1,9 @@
 // Helpers for tests that run `dmarcdb ingest` as a separate process and
 // compare databases: an input folder (the samples plus generated reports,
-// some gzipped, some repeated), starting and killing the binary, and a
-// canonical dump of every table that leaves out row ids and clock times
-// (foreign keys are replaced by the natural keys they point at).
+// some gzipped, some repeated), starting and killing the binary, database
+// checks after a kill, and a canonical dump of every table that leaves out
+// row ids and clock times (foreign keys are replaced by the natural keys
+// they point at).
 #pragma once
 
 #include <fcntl.h>
@@ -92,9 +93,12 @@ inline void make_input_folder(const std::filesystem::path& folder, int generated
   write_file(folder / "gen/broken.xml", "<feedback><report_metadata>");
 }
 
-// Starts `dmarcdb ingest --quiet --db db folder`; stdout and stderr go to log.
-inline pid_t start_ingest(const std::filesystem::path& db, const std::filesystem::path& folder,
-                          const std::filesystem::path& log) {
+// Starts `dmarcdb arguments...`; stdout and stderr go to log.
+inline pid_t start_dmarcdb(const std::vector<std::string>& arguments,
+                           const std::filesystem::path& log) {
+  std::vector<char*> argv{const_cast<char*>("dmarcdb")};
+  for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -104,11 +108,16 @@ inline pid_t start_ingest(const std::filesystem::path& db, const std::filesystem
       dup2(fd, 2);
       close(fd);
     }
-    execl(DMARCDB_BINARY, "dmarcdb", "ingest", "--quiet", "--db", db.c_str(), folder.c_str(),
-          static_cast<char*>(nullptr));
+    execv(DMARCDB_BINARY, argv.data());
     _exit(127);
   }
   return pid;
+}
+
+// Starts `dmarcdb ingest --quiet --db db folder`; stdout and stderr go to log.
+inline pid_t start_ingest(const std::filesystem::path& db, const std::filesystem::path& folder,
+                          const std::filesystem::path& log) {
+  return start_dmarcdb({"ingest", "--quiet", "--db", db.string(), folder.string()}, log);
 }
 
 // Waits for pid; returns its exit code, or -signal when it was killed.
@@ -137,6 +146,12 @@ inline std::vector<std::string> rows_of(store::Database& db, const char* sql) {
   }
   std::sort(rows.begin(), rows.end());
   return rows;
+}
+
+// The rows a PRAGMA such as integrity_check returns for the database at path.
+inline std::vector<std::string> pragma_rows(const std::filesystem::path& path, const char* pragma) {
+  store::Database db(path);
+  return rows_of(db, pragma);
 }
 
 // Every table's rows, without ids and times; each line starts with the table.
