@@ -129,7 +129,14 @@ class MailboxRun {
                                  m_key, checkpoint->uidvalidity, validity));
       }
     }
-    if (status->messages == 0 || status->uidnext <= last + 1) return {};
+    if (status->uidnext <= last + 1) return {};
+    if (status->messages == 0) {
+      // Nothing below UIDNEXT is left (e.g. everything was moved, and a run
+      // was killed before its last checkpoint): the checkpoint catches up.
+      m_store.set_mailbox_state(m_key, {static_cast<std::int64_t>(validity),
+                                        static_cast<std::int64_t>(status->uidnext - 1)});
+      return {};
+    }
 
     ImapExpected<std::optional<std::uint64_t>> count = m_session->count_from(m_url.mailbox, last + 1);
     if (!count) return tl::unexpected(count.error());

@@ -182,6 +182,24 @@ TEST(ImapSource, MoveToCreatesFoldersAndSortsOutMessagesWithoutReport) {
   EXPECT_EQ(ingester.run(options).messages, 0u);
 }
 
+TEST(ImapSource, CheckpointBehindAnEmptiedMailboxCatchesUp) {
+  START_DOVECOT(server);
+  deliver_samples(server);
+  Ingester ingester;
+  ImapSourceOptions options = source_options(server, server.imaps_url());
+  options.move_to = "Processed";
+  ASSERT_EQ(ingester.run(options).outcome, ImapOutcome::ok);
+  const std::string key = key_of(server.imaps_url());
+  const auto done = ingester.store.mailbox_state(key);
+  ASSERT_TRUE(done);
+  // A run killed after its last move, before its last checkpoint.
+  ingester.store.set_mailbox_state(key, {done->uidvalidity, done->last_uid - 1});
+  ImapRunResult again = ingester.run(options);
+  ASSERT_EQ(again.outcome, ImapOutcome::ok) << again.message;
+  EXPECT_EQ(again.messages, 0u);
+  EXPECT_EQ(ingester.store.mailbox_state(key), done);
+}
+
 TEST(ImapSource, MessageOverTheSizeLimitIsRecordedAsFailureWithoutDownload) {
   START_DOVECOT(server);
   server.deliver(big_message(200'000));
