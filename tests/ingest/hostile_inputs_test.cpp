@@ -27,6 +27,7 @@
 #include "store/store.hpp"
 #include "tests/support/bombs.hpp"
 #include "tests/support/encode.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace dmarc::ingest {
 namespace {
@@ -270,22 +271,7 @@ const std::vector<HostileCase>& hostile_cases() {
   return cases;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "dmarcdb-hostile-XXXXXX");
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(m_path, ignored);
-  }
-  const std::filesystem::path& path() const { return m_path; }
-
- private:
-  std::filesystem::path m_path;
-};
+using TempDir = dmarc::test::TempDir;
 
 struct ChildResult {
   int status = 0;

@@ -15,29 +15,11 @@
 #include "parse/error.hpp"
 #include "parse/report.hpp"
 #include "store/database.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace dmarc::store::test {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "dmarcdb-store-XXXXXX");
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(m_path, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return m_path; }
-  std::filesystem::path file(const char* name) const { return m_path / name; }
-
- private:
-  std::filesystem::path m_path;
-};
+using TempDir = dmarc::test::TempDir;
 
 using Row = std::vector<std::optional<std::string>>;
 
