@@ -14,7 +14,14 @@ dns::Answer CachedResolver::query(std::string_view name, dns::RecordType type) {
     return found->second;
   }
   ++m_misses;
+  if (m_give_up_after > 0 && m_timeouts >= m_give_up_after) {
+    dns::Answer gave_up;
+    gave_up.status = dns::Status::timeout;
+    gave_up.error = "not asked: " + std::to_string(m_timeouts) + " earlier queries timed out";
+    return gave_up;
+  }
   dns::Answer answer = m_inner.query(name, type);
+  if (answer.status == dns::Status::timeout) ++m_timeouts;
   if (m_answers.size() < m_max_entries) m_answers.emplace(std::make_pair(std::move(key), type), answer);
   return answer;
 }
