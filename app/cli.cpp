@@ -22,6 +22,7 @@ Commands:
   reports          list the stored reports
   failures         list inputs that did not become reports, with the reason
   report           the weekly failure summary: who fails SPF alignment and gets rejected, why
+  spf-check DOMAIN the domain's SPF, DMARC and MX records from DNS, their problems, results per --ip
 
 Options for every command:
   --db PATH        database file (default: $DMARCDB_DB, else dmarc.db)
@@ -58,6 +59,7 @@ int run(const std::vector<std::string>& args, Streams streams) {
     if (command == "reports") return cmd_reports(rest, streams);
     if (command == "failures") return cmd_failures(rest, streams);
     if (command == "report") return cmd_report(rest, streams);
+    if (command == "spf-check") return cmd_spf_check(rest, streams);
     throw UsageError{"unknown command \"" + command + "\""};
   } catch (const UsageError& e) {
     streams.err << "dmarcdb: " << e.message << "\n(see dmarcdb --help)\n";

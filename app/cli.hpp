@@ -21,6 +21,7 @@ int cmd_ingest(const std::vector<std::string>& args, Streams streams);
 int cmd_reports(const std::vector<std::string>& args, Streams streams);
 int cmd_failures(const std::vector<std::string>& args, Streams streams);
 int cmd_report(const std::vector<std::string>& args, Streams streams);
+int cmd_spf_check(const std::vector<std::string>& args, Streams streams);
 
 // The database path: --db if given, else $DMARCDB_DB, else "dmarc.db".
 std::string default_db_path();

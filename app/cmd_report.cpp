@@ -89,6 +89,7 @@ int cmd_report(const std::vector<std::string>& args, Streams streams) {
   report::Summary summary = report::build_summary(
       current, store.period_records(before.since, before.until, report::needs_detail_before),
       period, before, options, names);
+  report_spf_advice(summary, name_settings);
   if (mailing) mail_summary(mail, summary);
   if (mailing && output.empty()) return 0;  // silent on success, for cron
   std::ofstream file;

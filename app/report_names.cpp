@@ -6,6 +6,9 @@
 #include "app/cli.hpp"
 #include "dns/cares_resolver.hpp"
 #include "report/names.hpp"
+#include "report/spf_advice.hpp"
+#include "spf/cached_resolver.hpp"
+#include "spf/senders.hpp"
 
 namespace dmarc::app {
 
@@ -28,8 +31,42 @@ void add_name_options(po::options_description& desc, NameSettings& settings) {
        "milliseconds to wait for one DNS try (2 tries)")
       ("psl-file", po::value(&settings.psl_file),
        "public suffix list file for organisational domains (default: the system's list, "
-       "else libpsl's builtin one)");
+       "else libpsl's builtin one)")
+      ("senders-file", po::value(&settings.senders_file),
+       "extra lines for the table of sending services behind reverse DNS names (docs/spf.md)");
   // clang-format on
+}
+
+namespace {
+
+dns::CaresOptions cares_options(const NameSettings& settings) {
+  dns::CaresOptions dns_options;
+  for (const std::string& server : settings.servers) {
+    dns_options.servers += (dns_options.servers.empty() ? "" : ",") + server;
+  }
+  dns_options.timeout = std::chrono::milliseconds(settings.timeout_ms);
+  dns_options.tries = k_dns_tries;
+  return dns_options;
+}
+
+}  // namespace
+
+void report_spf_advice(report::Summary& summary, const NameSettings& settings) {
+  if (settings.no_dns) return;
+  spf::SenderTable senders = spf::SenderTable::builtin();
+  if (!settings.senders_file.empty()) {
+    auto added = senders.add_file(settings.senders_file);
+    if (!added) throw Fatal(added.error().message);
+  }
+  // One try, and the first timeout ends the step: a server that does not
+  // answer costs one --dns-timeout, not one per domain; the sources then keep
+  // the advice from the report data.
+  dns::CaresOptions options = cares_options(settings);
+  options.tries = 1;
+  dns::CaresResolver cares(options);
+  constexpr std::size_t k_give_up_after_timeouts = 1;
+  spf::CachedResolver resolver(cares, spf::k_default_cache_entries, k_give_up_after_timeouts);
+  report::annotate_spf(summary, resolver, senders);
 }
 
 report::SourceNames report_names(store::Store& store,
@@ -41,13 +78,7 @@ report::SourceNames report_names(store::Store& store,
                                            : report::PublicSuffixList::from_file(settings.psl_file);
   std::unique_ptr<dns::Resolver> resolver;
   if (!settings.no_dns) {
-    dns::CaresOptions dns_options;
-    for (const std::string& server : settings.servers) {
-      dns_options.servers += (dns_options.servers.empty() ? "" : ",") + server;
-    }
-    dns_options.timeout = std::chrono::milliseconds(settings.timeout_ms);
-    dns_options.tries = k_dns_tries;
-    resolver = std::make_unique<dns::CaresResolver>(dns_options);
+    resolver = std::make_unique<dns::CaresResolver>(cares_options(settings));
   }
   const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch())

@@ -23,6 +23,7 @@ struct NameSettings {
   std::vector<std::string> servers;  // "host:port" entries, each may be a comma list
   int timeout_ms = k_default_dns_timeout_ms;
   std::string psl_file;  // empty: the system's list, else libpsl's builtin one
+  std::string senders_file;  // extra sending-service lines (spf/senders.hpp); "" for none
 };
 
 // Adds the options; a --dns-timeout out of range is a UsageError when parsed.
@@ -36,5 +37,10 @@ report::SourceNames report_names(store::Store& store,
                                  const std::vector<store::PeriodRecord>& current,
                                  const report::SummaryOptions& options,
                                  const NameSettings& settings, std::ostream& err);
+
+// Unless no_dns: checks the SPF records of the flagged sources' envelope and
+// header domains in DNS now and rewrites their advice (report/spf_advice.hpp).
+// Throws Fatal for a bad server list or an unreadable --senders-file.
+void report_spf_advice(report::Summary& summary, const NameSettings& settings);
 
 }  // namespace dmarc::app
