@@ -15,6 +15,7 @@
 #include "app/report_names.hpp"
 #include "dns/cares_resolver.hpp"
 #include "parse/ip_address.hpp"
+#include "report/names.hpp"
 #include "report/render.hpp"
 #include "report/terminal.hpp"
 #include "spf/cached_resolver.hpp"
@@ -57,7 +58,7 @@ void render_text(std::ostream& out, const spf::DomainCheck& c, const spf::Limits
   if (c.spf.problems.empty()) out << "  no problems found\n";
   text_problems(out, c.spf.problems);
 
-  out << "\nDMARC record (_dmarc." << domain << "): "
+  out << "\nDMARC record (_dmarc." << sanitize_for_terminal(c.dmarc.found_at.empty() ? domain : c.dmarc.found_at) << "): "
       << (c.dmarc.record.empty() ? "none" : sanitize_for_terminal(c.dmarc.record)) << "\n";
   if (!c.dmarc.record.empty()) {
     std::string rua;
@@ -122,8 +123,8 @@ void render_json(std::ostream& out, const spf::DomainCheck& c) {
   }
   out << "],\n    \"problems\": " << json_problems(c.spf.problems) << "\n  },\n";
   out << "  \"dmarc\": {"
-      << fmt::format(R"("record": {}, "p": {}, "sp": {}, "pct": {}, "rua": {}, "adkim": {}, "aspf": {}, "problems": {})",
-                     json_string(c.dmarc.record), json_string(c.dmarc.p), json_string(c.dmarc.sp),
+      << fmt::format(R"("found_at": {}, "record": {}, "p": {}, "sp": {}, "pct": {}, "rua": {}, "adkim": {}, "aspf": {}, "problems": {})",
+                     json_string(c.dmarc.found_at), json_string(c.dmarc.record), json_string(c.dmarc.p), json_string(c.dmarc.sp),
                      c.dmarc.pct, json_strings(c.dmarc.rua), json_string(c.dmarc.adkim),
                      json_string(c.dmarc.aspf), json_problems(c.dmarc.problems))
       << "},\n";
@@ -212,7 +213,10 @@ int cmd_spf_check(const std::vector<std::string>& args, Streams streams) {
   options.now = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
-  const spf::DomainCheck check = spf::check_domain(resolver, domain, ips, senders, options);
+  const report::PublicSuffixList psl = report::PublicSuffixList::system_default();
+  const spf::DomainCheck check =
+      spf::check_domain(resolver, domain, ips, senders, options,
+                        [&psl](std::string_view name) { return psl.organisational_domain(name); });
   if (format == "json") {
     render_json(streams.out, check);
   } else {

@@ -92,7 +92,9 @@ DmarcCheck parse_dmarc(const std::string& record) {
   return check;
 }
 
-DmarcCheck check_dmarc(dns::Resolver& resolver, const std::string& domain) {
+namespace {
+
+DmarcCheck dmarc_record_at(dns::Resolver& resolver, const std::string& domain) {
   const dns::Answer answer = resolver.query("_dmarc." + domain, dns::RecordType::txt);
   std::vector<std::string> records;
   for (const auto& value : answer.values) {
@@ -116,7 +118,33 @@ DmarcCheck check_dmarc(dns::Resolver& resolver, const std::string& domain) {
         "_dmarc." + domain + " has " + std::to_string(records.size()) + " DMARC records: receivers ignore them all");
     return check;
   }
-  return parse_dmarc(records.front());
+  DmarcCheck found = parse_dmarc(records.front());
+  found.found_at = domain;
+  return found;
+}
+
+}  // namespace
+
+DmarcCheck check_dmarc(dns::Resolver& resolver, const std::string& domain,
+                       const OrganisationalDomain& organisational_domain) {
+  DmarcCheck own = dmarc_record_at(resolver, domain);
+  const bool missing = own.record.empty() && own.problems.size() == 1 &&
+                       own.problems.front().code == "dmarc_missing";
+  if (!missing || !organisational_domain) return own;
+  const std::string organisational = lower(organisational_domain(domain));
+  if (organisational.empty() || organisational == lower(domain)) return own;
+  DmarcCheck inherited = dmarc_record_at(resolver, organisational);
+  if (inherited.record.empty()) {
+    add(own.problems, "dmarc_missing", Severity::error,
+        "no DMARC record at _dmarc." + organisational + " either: no DMARC policy applies");
+    own.problems.erase(own.problems.begin());
+    return own;
+  }
+  add(inherited.problems, "dmarc_inherited", Severity::warning,
+      "no DMARC record at _dmarc." + domain + ": the organisational domain's record at _dmarc." +
+          organisational + " applies" +
+          (inherited.sp.empty() ? " (its p=)" : " (its sp=" + inherited.sp + ")"));
+  return inherited;
 }
 
 bool includes(const RecordCheck& spf, const std::string& spf_include) {
@@ -167,11 +195,12 @@ MxCheck check_mx(dns::Resolver& resolver, const std::string& domain, const Recor
 
 DomainCheck check_domain(dns::Resolver& resolver, const std::string& domain,
                          const std::vector<std::string>& ips, const SenderTable& senders,
-                         const CheckOptions& options) {
+                         const CheckOptions& options,
+                         const OrganisationalDomain& organisational_domain) {
   DomainCheck check;
   check.domain = domain;
   check.spf = check_record(resolver, domain, options.limits);
-  check.dmarc = check_dmarc(resolver, domain);
+  check.dmarc = check_dmarc(resolver, domain, organisational_domain);
   check.mx = check_mx(resolver, domain, check.spf, senders);
   for (const auto& ip : ips) {
     check.ips.push_back(IpCheck{ip, check_host(resolver, ip, domain, "postmaster@" + domain, domain, options)});

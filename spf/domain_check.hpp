@@ -6,7 +6,9 @@
 // mail relayed through that provider would fail SPF. Never throws.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dns/resolver.hpp"
@@ -25,7 +27,15 @@ struct DmarcCheck {
   std::string adkim = "r";
   std::string aspf = "r";
   std::vector<Problem> problems;
+  // The domain whose _dmarc record this is: the checked domain, or its
+  // organisational domain when the checked domain has none (RFC 7489 6.6.3;
+  // then sp, if set, is the policy that applies). "" when none was found.
+  std::string found_at;
 };
+
+// The organisational domain of a name ("mail.example.co.uk" ->
+// "example.co.uk"; "" when unknown), e.g. from the public suffix list.
+using OrganisationalDomain = std::function<std::string(std::string_view)>;
 
 struct MxHost {
   int preference = 0;
@@ -54,7 +64,10 @@ struct DomainCheck {
 
 // Parses a DMARC record's tags (RFC 7489 section 6.3) and lists its problems.
 DmarcCheck parse_dmarc(const std::string& record);
-DmarcCheck check_dmarc(dns::Resolver& resolver, const std::string& domain);
+// The DMARC record that applies to domain: its own, else (with
+// organisational_domain) the one of its organisational domain.
+DmarcCheck check_dmarc(dns::Resolver& resolver, const std::string& domain,
+                       const OrganisationalDomain& organisational_domain = {});
 MxCheck check_mx(dns::Resolver& resolver, const std::string& domain, const RecordCheck& spf,
                  const SenderTable& senders);
 // True when the record tree of spf includes spf_include at any depth.
@@ -62,6 +75,7 @@ bool includes(const RecordCheck& spf, const std::string& spf_include);
 
 DomainCheck check_domain(dns::Resolver& resolver, const std::string& domain,
                          const std::vector<std::string>& ips, const SenderTable& senders,
-                         const CheckOptions& options = {});
+                         const CheckOptions& options = {},
+                         const OrganisationalDomain& organisational_domain = {});
 
 }  // namespace dmarc::spf

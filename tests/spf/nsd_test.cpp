@@ -33,6 +33,7 @@ good         IN TXT "v=spf1 ip4:192.0.2.0/25 " "include:_spf.esp.test -all"
 good         IN TXT "google-site-verification=abc"
 good         IN MX  10 mx1.esp.test.
 _dmarc.good  IN TXT "v=DMARC1; p=reject; rua=mailto:dmarc@good.test; aspf=r"
+_dmarc.parent IN TXT "v=DMARC1; p=reject; sp=quarantine; rua=mailto:d@parent.test"
 _spf.esp     IN TXT "v=spf1 ip4:198.51.100.0/24 -all"
 mx1.esp      IN A   198.51.100.25
 mail7.esp    IN A   192.0.2.200
@@ -194,6 +195,31 @@ TEST_F(SpfNsdTest, DomainCheckReadsDmarcAndMx) {
   EXPECT_TRUE(monitoring);
   EXPECT_TRUE(missing.spf.has("missing"));
   EXPECT_FALSE(check_domain(*m_resolver, "two.test", {}, m_senders).dmarc.problems.empty());
+}
+
+// "parent.test" plays the organisational domain of its subdomains.
+std::string organisational(std::string_view name) {
+  const std::string n(name);
+  return n.size() > 12 && n.substr(n.size() - 12) == ".parent.test" ? "parent.test" : n;
+}
+
+TEST_F(SpfNsdTest, SubdomainWithoutDmarcRecordGetsItsOrganisationalDomainsRecord) {
+  const DmarcCheck sub = check_dmarc(*m_resolver, "mail.parent.test", organisational);
+  EXPECT_EQ(sub.found_at, "parent.test");
+  EXPECT_EQ(sub.p, "reject");
+  EXPECT_EQ(sub.sp, "quarantine");
+  ASSERT_FALSE(sub.problems.empty());
+  EXPECT_EQ(sub.problems.back().code, "dmarc_inherited");
+  EXPECT_NE(sub.problems.back().message.find("sp=quarantine"), std::string::npos);
+  // Without the organisational domain, or when it has none either: missing.
+  const DmarcCheck alone = check_dmarc(*m_resolver, "mail.parent.test");
+  EXPECT_TRUE(alone.record.empty());
+  EXPECT_EQ(alone.found_at, "");
+  const DmarcCheck none = check_dmarc(*m_resolver, "two.test", organisational);
+  EXPECT_TRUE(none.record.empty());
+  ASSERT_EQ(none.problems.size(), 1u);
+  EXPECT_EQ(none.problems[0].code, "dmarc_missing");
+  EXPECT_EQ(check_dmarc(*m_resolver, "good.test", organisational).found_at, "good.test");
 }
 
 }  // namespace
