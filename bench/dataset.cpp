@@ -76,6 +76,8 @@ struct Domain {
   std::int64_t pct;
 };
 
+static_assert(k_reporters.size() == k_reporter_count);
+
 constexpr int k_policy_change_day = 200;
 
 constexpr std::array k_domains{
@@ -85,6 +87,8 @@ constexpr std::array k_domains{
     Domain{"shop.example", 12, "reject", "reject", 50},
     Domain{"news.example", 8, "quarantine", "reject", 100},
 };
+
+static_assert(k_domains.size() == k_domain_count);
 
 constexpr std::array k_esp_domains{"sendgrid.net",     "mcsv.net",          "amazonses.com",
                                    "mailgun.org",      "sparkpostmail.com", "mktomail.com",
@@ -298,8 +302,9 @@ parse::AggregateReport Dataset::report(const ReportPlan& entry) const {
   const std::int64_t begin = k_first_day + entry.day * k_day_seconds + reporter.offset;
   report.metadata.date_range = {begin, begin + k_day_seconds - 1};
   report.policy.domain = domain.name;
-  report.policy.adkim = "r";
-  report.policy.aspf = "r";
+  // emplace, not = "r": g++ 12 at -O3 warns falsely (-Wrestrict) on the assignment.
+  report.policy.adkim.emplace(1, 'r');
+  report.policy.aspf.emplace(1, 'r');
   report.policy.p = p;
   report.policy.sp = p;
   report.policy.pct = domain.pct;

@@ -16,6 +16,9 @@ namespace dmarc::bench {
 inline constexpr std::int64_t k_first_day = 1763942400;
 inline constexpr int k_days = 365;
 inline constexpr std::int64_t k_day_seconds = 86400;
+// Reporters and policy domains a ReportPlan may name (0 .. count - 1).
+inline constexpr int k_reporter_count = 20;
+inline constexpr int k_domain_count = 5;
 
 struct DatasetOptions {
   std::int64_t records = 10'000'000;  // total records over all reports

@@ -3,9 +3,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <exception>
 #include <fstream>
 #include <istream>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "ingest/mail.hpp"
@@ -83,7 +89,47 @@ bool may_hold_report(const MailPart& part) {
   return true;
 }
 
+// A folder's inputs are committed together until one of these is reached:
+// fewer commits (each rewrites the pages it touched into the WAL) without
+// holding the write lock for long (another dmarcdb waits at most its busy
+// timeout, store::k_busy_timeout_ms).
+constexpr std::uint64_t k_batch_inputs = 500;
+constexpr std::uint64_t k_batch_records = 50'000;
+// Inputs read and parsed ahead of the writer, per worker thread: memory in
+// flight is bounded by this many inputs (and each by Limits).
+constexpr std::size_t k_inputs_ahead_per_worker = 2;
+// Worker threads when the hardware does not say how many cores it has.
+constexpr unsigned k_default_workers = 2;
+
 }  // namespace
+
+// What reading and parsing one input found, in the order the database
+// receives it: the raw bytes first, then one action per report, failure or
+// non-aggregate part.
+struct Pipeline::Prepared {
+  enum class Kind { report, failure, other };
+  struct Action {
+    Kind kind = Kind::failure;
+    std::string part;
+    Error error;                                   // failure
+    store::OtherKind other = store::OtherKind::not_report;  // other
+    std::string detail;                            // other
+    std::optional<parse::AggregateReport> report;  // report
+  };
+
+  std::string origin;
+  std::string bytes;
+  bool unreadable = false;  // nothing to store: I/O error, warning in `problem`
+  std::string problem;
+  std::vector<Action> actions;
+
+  void fail(std::string part, Error error) {
+    actions.push_back({Kind::failure, std::move(part), std::move(error), {}, {}, {}});
+  }
+  void other_input(std::string part, store::OtherKind kind, std::string detail) {
+    actions.push_back({Kind::other, std::move(part), {}, kind, std::move(detail), {}});
+  }
+};
 
 Pipeline::Pipeline(store::Store& store, const Limits& limits,
                    std::function<void(std::string_view)> warn)
@@ -109,97 +155,217 @@ void Pipeline::ingest_path(const std::filesystem::path& path) {
       if (m_warn) m_warn(fmt::format("{}: cannot list: {}", path.string(), ec.message()));
     }
     std::sort(files.begin(), files.end());
-    for (const fs::path& file : files) ingest_path(file);
+    ingest_files(files);
     return;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    ++m_stats.unreadable;
-    if (m_warn) m_warn(fmt::format("{}: cannot open", path.string()));
-    return;
-  }
-  ingest_stream(in, path.string());
+  ingest_files({path});
 }
 
-void Pipeline::ingest_stream(std::istream& in, std::string_view origin) {
+void Pipeline::ingest_files(const std::vector<std::filesystem::path>& files) {
+  std::unique_ptr<store::Store::Batch> batch;
+  std::uint64_t batch_inputs = 0;
+  std::uint64_t batch_records = 0;
+  auto store_one = [&](Prepared& input) {
+    if (!batch) batch = std::make_unique<store::Store::Batch>(m_store);
+    const std::uint64_t records_before = m_stats.records;
+    apply(input);
+    batch_records += m_stats.records - records_before;
+    if (++batch_inputs >= k_batch_inputs || batch_records >= k_batch_records) {
+      batch->commit();
+      batch.reset();
+      batch_inputs = batch_records = 0;
+    }
+  };
+
+  const unsigned cores = std::thread::hardware_concurrency();
+  const std::size_t workers =
+      std::min<std::size_t>(cores == 0 ? k_default_workers : cores, files.size());
+  if (workers <= 1) {
+    for (const std::filesystem::path& file : files) {
+      Prepared input = read_file(file);
+      analyse(input);
+      store_one(input);
+    }
+    if (batch) batch->commit();
+    return;
+  }
+
+  // Workers take the next file, read and parse it into its slot; this thread
+  // stores the slots in file order. A worker never runs more than `window`
+  // files ahead of the writer, so slot i % window is free when it takes i.
+  struct Slot {
+    bool ready = false;
+    Prepared input;
+    std::exception_ptr error;
+  };
+  const std::size_t window = workers * k_inputs_ahead_per_worker;
+  std::vector<Slot> slots(window);
+  std::mutex mutex;
+  std::condition_variable ready_changed;
+  std::condition_variable space_changed;
+  std::size_t next = 0;
+  std::size_t written = 0;
+  bool stop = false;
+
+  auto work = [&] {
+    std::unique_lock lock(mutex);
+    for (;;) {
+      space_changed.wait(lock, [&] { return stop || next >= files.size() || next < written + window; });
+      if (stop || next >= files.size()) return;
+      const std::size_t i = next++;
+      lock.unlock();
+      Slot done;
+      try {
+        done.input = read_file(files[i]);
+        analyse(done.input);
+      } catch (...) {
+        done.error = std::current_exception();
+      }
+      done.ready = true;
+      lock.lock();
+      slots[i % window] = std::move(done);
+      ready_changed.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  // Stops and joins the workers however this function is left.
+  struct Joiner {
+    std::vector<std::thread>& threads;
+    std::mutex& mutex;
+    bool& stop;
+    std::condition_variable& space_changed;
+    ~Joiner() {
+      {
+        std::lock_guard lock(mutex);
+        stop = true;
+      }
+      space_changed.notify_all();
+      for (std::thread& t : threads) t.join();
+    }
+  } joiner{threads, mutex, stop, space_changed};
+  for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(work);
+
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    Slot slot;
+    {
+      std::unique_lock lock(mutex);
+      ready_changed.wait(lock, [&] { return slots[i % window].ready; });
+      slot = std::move(slots[i % window]);
+      slots[i % window].ready = false;
+      written = i + 1;
+    }
+    space_changed.notify_all();
+    if (slot.error) std::rethrow_exception(slot.error);
+    store_one(slot.input);
+  }
+  if (batch) batch->commit();
+}
+
+Pipeline::Prepared Pipeline::read_file(const std::filesystem::path& path) const {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    Prepared input;
+    input.origin = path.string();
+    input.unreadable = true;
+    input.problem = fmt::format("{}: cannot open", input.origin);
+    return input;
+  }
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  return read_stream(in, path.string(), ec ? 0 : size);
+}
+
+Pipeline::Prepared Pipeline::read_stream(std::istream& in, std::string_view origin,
+                                         std::uint64_t size_hint) const {
   // Read at most max_input_bytes + 1 so that an oversized input is detected
   // without holding more than the limit.
-  std::string bytes;
+  Prepared input;
+  input.origin = std::string(origin);
+  std::string& bytes = input.bytes;
   const std::uint64_t cap = m_limits.max_input_bytes;
+  bytes.reserve(static_cast<std::size_t>(std::min(size_hint, cap) + 1));
   char buffer[1 << 16];
   while (in && bytes.size() <= cap) {
     in.read(buffer, sizeof buffer);
     bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
   }
   if (in.bad()) {
-    ++m_stats.unreadable;
-    if (m_warn) m_warn(fmt::format("{}: read error", origin));
-    return;
+    input.unreadable = true;
+    input.problem = fmt::format("{}: read error", origin);
+    bytes.clear();
+    return input;
   }
   if (bytes.size() > cap) {
     // The first max_input_bytes are kept so the input can be looked at.
     bytes.resize(cap);
-    ++m_stats.inputs;
-    store::RawInput raw = m_store.save_raw(bytes, origin);
-    failure(raw.id, origin, "",
-            Error{Code::too_large,
-                  fmt::format("input is larger than max_input_bytes ({}); only the first {} "
-                              "bytes were kept",
-                              cap, cap)});
-    return;
+    input.fail("", Error{Code::too_large,
+                         fmt::format("input is larger than max_input_bytes ({}); only the first "
+                                     "{} bytes were kept",
+                                     cap, cap)});
   }
-  ingest_bytes(bytes, origin);
+  return input;
+}
+
+void Pipeline::ingest_stream(std::istream& in, std::string_view origin) {
+  Prepared input = read_stream(in, origin, 0);
+  analyse(input);
+  apply(input);
 }
 
 void Pipeline::ingest_bytes(std::string_view bytes, std::string_view origin) {
-  ++m_stats.inputs;
-  store::RawInput raw = m_store.save_raw(bytes, origin);
+  Prepared input;
+  input.origin = std::string(origin);
+  input.bytes = std::string(bytes);
+  analyse(input);
+  apply(input);
+}
+
+void Pipeline::analyse(Prepared& input) const {
+  // Unreadable, or already judged (too large): nothing to parse.
+  if (input.unreadable || !input.actions.empty()) return;
+  const std::string_view bytes = input.bytes;
   if (bytes.empty()) {
-    failure(raw.id, origin, "", Error{Code::malformed, "input is empty"});
+    input.fail("", Error{Code::malformed, "input is empty"});
     return;
   }
   if (parse::sniff(bytes) == parse::Container::other) {
     if (looks_like_mbox(bytes)) {
       Expected<std::vector<std::string>> messages = split_mbox(bytes, m_limits);
       if (!messages) {
-        failure(raw.id, origin, "", messages.error());
+        input.fail("", messages.error());
         return;
       }
       for (std::size_t i = 0; i < messages->size(); ++i) {
-        ingest_mail((*messages)[i], raw.id, origin, fmt::format("mbox:{}", i + 1));
+        analyse_mail(input, (*messages)[i], fmt::format("mbox:{}", i + 1));
       }
       return;
     }
     if (looks_like_mail(bytes)) {
-      ingest_mail(bytes, raw.id, origin, "");
+      analyse_mail(input, bytes, "");
       return;
     }
   }
-  std::uint64_t found = 0;
-  ingest_payload(bytes, raw.id, origin, "", false, found);
+  analyse_payload(input, bytes, "", false);
 }
 
-void Pipeline::ingest_mail(std::string_view bytes, std::int64_t raw_id, std::string_view origin,
-                           std::string_view part_prefix) {
+void Pipeline::analyse_mail(Prepared& input, std::string_view bytes,
+                            std::string_view part_prefix) const {
   Expected<Mail> mail = parse_mail(bytes, m_limits);
   if (!mail) {
-    failure(raw_id, origin, part_prefix, mail.error());
+    input.fail(std::string(part_prefix), mail.error());
     return;
   }
   if (mail->kind == MailKind::forensic || mail->kind == MailKind::smtp_tls) {
     store::OtherKind kind =
         mail->kind == MailKind::forensic ? store::OtherKind::forensic : store::OtherKind::smtp_tls;
-    m_store.record_other(raw_id, origin, part_prefix, kind, mail->subject);
-    ++m_stats.other;
+    input.other_input(std::string(part_prefix), kind, mail->subject);
     return;
   }
-  std::uint64_t found = 0;
   std::uint64_t candidates = 0;
   for (const MailPart& part : mail->parts) {
     if (!may_hold_report(part)) continue;
     ++candidates;
-    ingest_payload(part.bytes, raw_id, origin, join_part(part_prefix, "mime:" + part.id), true,
-                   found);
+    analyse_payload(input, part.bytes, join_part(part_prefix, "mime:" + part.id), true);
   }
   if (candidates == 0) {
     std::string types;
@@ -207,76 +373,104 @@ void Pipeline::ingest_mail(std::string_view bytes, std::int64_t raw_id, std::str
       if (!types.empty()) types += ", ";
       types += t;
     }
-    m_store.record_other(raw_id, origin, part_prefix, store::OtherKind::other_mail,
-                         fmt::format("no report in message \"{}\" (parts: {})", mail->subject,
-                                     types.empty() ? "none" : types));
-    ++m_stats.other;
+    input.other_input(std::string(part_prefix), store::OtherKind::other_mail,
+                      fmt::format("no report in message \"{}\" (parts: {})", mail->subject,
+                                  types.empty() ? "none" : types));
   }
 }
 
-void Pipeline::ingest_payload(std::string_view bytes, std::int64_t raw_id,
-                              std::string_view origin, std::string_view part, bool from_mail,
-                              std::uint64_t& reports_found) {
+void Pipeline::analyse_payload(Prepared& input, std::string_view bytes, std::string_view part,
+                               bool from_mail) const {
   parse::Unpacked unpacked = parse::unpack(bytes, m_limits);
   if (unpacked.documents.empty() && unpacked.errors.empty()) {
     // Only an archive can unpack to nothing: an empty zip, or one holding
     // only skipped entries. It is recorded so that no input goes unnoticed.
-    failure(raw_id, origin, part,
-            Error{Code::not_aggregate,
-                  "zip archive holds no member to read (it is empty or holds only folders, "
-                  "__MACOSX/ and ._* entries)"});
+    input.fail(std::string(part),
+               Error{Code::not_aggregate,
+                     "zip archive holds no member to read (it is empty or holds only folders, "
+                     "__MACOSX/ and ._* entries)"});
     return;
   }
   for (const parse::PartError& e : unpacked.errors) {
-    std::string where = join_part(part, unpacked_part(e.layers, e.member));
-    failure(raw_id, origin, where, e.error);
+    input.fail(join_part(part, unpacked_part(e.layers, e.member)), e.error);
   }
-  for (const parse::Document& doc : unpacked.documents) {
+  for (parse::Document& doc : unpacked.documents) {
     std::string where = join_part(part, unpacked_part(doc.layers, doc.member));
     if (parse::sniff(doc.bytes) != parse::Container::xml) {
       if (looks_like_tls_report(doc.bytes)) {
-        m_store.record_other(raw_id, origin, where, store::OtherKind::smtp_tls,
-                             "SMTP TLS report (RFC 8460)");
-        ++m_stats.other;
+        input.other_input(std::move(where), store::OtherKind::smtp_tls,
+                          "SMTP TLS report (RFC 8460)");
       } else if (doc.layers == "other" && !from_mail) {
-        m_store.record_other(raw_id, origin, where, store::OtherKind::not_report,
-                             fmt::format("neither XML, JSON report, e-mail nor a known archive "
-                                         "(starts with \"{}\")",
-                                         describe_start(doc.bytes)));
-        ++m_stats.other;
+        input.other_input(std::move(where), store::OtherKind::not_report,
+                          fmt::format("neither XML, JSON report, e-mail nor a known archive "
+                                      "(starts with \"{}\")",
+                                      describe_start(doc.bytes)));
       } else {
-        failure(raw_id, origin, where,
-                Error{Code::unsupported,
-                      fmt::format("{} holds no XML report (starts with \"{}\")", doc.layers,
-                                  describe_start(doc.bytes))});
+        input.fail(std::move(where),
+                   Error{Code::unsupported,
+                         fmt::format("{} holds no XML report (starts with \"{}\")", doc.layers,
+                                     describe_start(doc.bytes))});
       }
       continue;
     }
     Expected<parse::AggregateReport> report = parse::parse_aggregate_report(doc.bytes, m_limits);
+    // The document's text is no longer needed: free it before the next one.
+    std::string().swap(doc.bytes);
     if (!report) {
-      failure(raw_id, origin, where, report.error());
+      input.fail(std::move(where), report.error());
       continue;
     }
-    ++reports_found;
-    std::string report_origin = where.empty() ? std::string(origin)
-                                              : fmt::format("{}#{}", origin, where);
-    if (m_store.save_report(*report, raw_id, report_origin) == store::SaveResult::stored) {
-      ++m_stats.reports_new;
-      m_stats.records += report->records.size();
-    } else {
-      ++m_stats.duplicates;
-    }
+    Prepared::Action action;
+    action.kind = Prepared::Kind::report;
+    action.part = std::move(where);
+    action.report = std::move(*report);
+    input.actions.push_back(std::move(action));
   }
 }
 
-void Pipeline::failure(std::int64_t raw_id, std::string_view origin, std::string_view part,
-                       const Error& error) {
-  m_store.record_failure(raw_id, origin, part, error);
-  ++m_stats.failures;
-  if (m_warn) {
-    m_warn(fmt::format("{}{}{}: {}: {}", origin, part.empty() ? "" : "#", part,
-                       to_string(error.code), error.message));
+void Pipeline::apply(Prepared& input) {
+  if (input.unreadable) {
+    ++m_stats.unreadable;
+    if (m_warn) m_warn(input.problem);
+    return;
   }
+  ++m_stats.inputs;
+  // The raw bytes and all that comes of them are committed together (a
+  // savepoint when a batch is already open).
+  store::Store::Batch batch(m_store);
+  const std::string_view origin = input.origin;
+  const std::int64_t raw_id = m_store.save_raw(input.bytes, origin).id;
+  std::string().swap(input.bytes);
+  for (Prepared::Action& action : input.actions) {
+    switch (action.kind) {
+      case Prepared::Kind::failure:
+        m_store.record_failure(raw_id, origin, action.part, action.error);
+        ++m_stats.failures;
+        if (m_warn) {
+          m_warn(fmt::format("{}{}{}: {}: {}", origin, action.part.empty() ? "" : "#",
+                             action.part, to_string(action.error.code), action.error.message));
+        }
+        break;
+      case Prepared::Kind::other:
+        m_store.record_other(raw_id, origin, action.part, action.other, action.detail);
+        ++m_stats.other;
+        break;
+      case Prepared::Kind::report: {
+        const std::string report_origin =
+            action.part.empty() ? std::string(origin) : fmt::format("{}#{}", origin, action.part);
+        if (m_store.save_report(*action.report, raw_id, report_origin) ==
+            store::SaveResult::stored) {
+          ++m_stats.reports_new;
+          m_stats.records += action.report->records.size();
+        } else {
+          ++m_stats.duplicates;
+        }
+        action.report.reset();
+        break;
+      }
+    }
+  }
+  batch.commit();
 }
 
 }  // namespace dmarc::ingest

@@ -1,7 +1,12 @@
 // The ingest pipeline: source -> (mail extraction) -> unpack -> parse -> store,
 // with the "nothing lost" rules: every input's bytes are kept, every report is
-// saved in its own transaction, every input or part that does not become a
-// report is recorded as a failure or as a non-aggregate input with a reason.
+// saved atomically (a savepoint of its own), every input or part that does
+// not become a report is recorded as a failure or as a non-aggregate input
+// with a reason. An input's raw bytes and everything that comes of it are
+// committed together; a folder's inputs are committed a batch of inputs at a
+// time. Files of a folder are read and parsed on worker threads while one
+// writer stores them in sorted path order: the database is the same as after
+// a sequential run (same ids, same rows).
 #pragma once
 
 #include <cstdint>
@@ -9,6 +14,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "parse/limits.hpp"
 #include "store/store.hpp"
@@ -44,17 +50,24 @@ class Pipeline {
   const IngestStats& stats() const { return m_stats; }
 
  private:
+  struct Prepared;
+
   store::Store& m_store;
   Limits m_limits;
   std::function<void(std::string_view)> m_warn;
   IngestStats m_stats;
 
-  void ingest_mail(std::string_view bytes, std::int64_t raw_id, std::string_view origin,
-                   std::string_view part_prefix);
-  void ingest_payload(std::string_view bytes, std::int64_t raw_id, std::string_view origin,
-                      std::string_view part, bool from_mail, std::uint64_t& reports_found);
-  void failure(std::int64_t raw_id, std::string_view origin, std::string_view part,
-               const Error& error);
+  // Reading and parsing (no database access; safe on worker threads) make a
+  // Prepared input; apply() writes it, in input order, on the calling thread.
+  Prepared read_file(const std::filesystem::path& path) const;
+  Prepared read_stream(std::istream& in, std::string_view origin,
+                       std::uint64_t size_hint) const;
+  void analyse(Prepared& input) const;
+  void analyse_mail(Prepared& input, std::string_view bytes, std::string_view part_prefix) const;
+  void analyse_payload(Prepared& input, std::string_view bytes, std::string_view part,
+                       bool from_mail) const;
+  void apply(Prepared& input);
+  void ingest_files(const std::vector<std::filesystem::path>& files);
 };
 
 }  // namespace dmarc::ingest

@@ -242,11 +242,33 @@ PolicyPublished read_policy(XmlReader& reader, const pugi::xml_node& root) {
   return policy;
 }
 
+void hash_text(std::size_t& h, const std::optional<std::string>& text) {
+  h = h * 31 + (text ? std::hash<std::string>{}(*text) : 7);
+}
+
+// A hash over every field that Record::operator== compares, so that only
+// records that are probably equal are compared (a large report holds many
+// records that agree on their row but differ in their auth results).
 std::size_t record_hash(const Record& r) {
   std::size_t h = std::hash<std::uint64_t>{}(r.count);
   for (const std::optional<std::string>* field :
-       {&r.source_ip, &r.disposition, &r.dkim, &r.spf, &r.header_from, &r.envelope_from}) {
-    h = h * 31 + std::hash<std::string>{}(field->value_or(""));
+       {&r.source_ip, &r.disposition, &r.dkim, &r.spf, &r.header_from, &r.envelope_from,
+        &r.envelope_to, &r.extensions}) {
+    hash_text(h, *field);
+  }
+  for (const PolicyOverrideReason& reason : r.reasons) {
+    h = h * 31 + std::hash<std::string>{}(reason.type);
+    hash_text(h, reason.comment);
+  }
+  for (const DkimAuthResult& d : r.dkim_results) {
+    for (const std::optional<std::string>* field : {&d.domain, &d.selector, &d.result, &d.human_result}) {
+      hash_text(h, *field);
+    }
+  }
+  for (const SpfAuthResult& s : r.spf_results) {
+    for (const std::optional<std::string>* field : {&s.domain, &s.scope, &s.result, &s.human_result}) {
+      hash_text(h, *field);
+    }
   }
   return h;
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <iterator>
 
 namespace dmarc::parse {
 
@@ -86,7 +87,16 @@ tl::expected<std::uint64_t, NumberError> parse_unsigned(std::string_view text, s
   return value;
 }
 
-pugi::xml_node XmlReader::child(const pugi::xml_node& parent, std::string_view parent_path,
+std::string ElementPath::str() const {
+  if (!m_parent) return std::string(m_text);
+  std::string out = m_parent->str();
+  out += '/';
+  out += m_text;
+  if (m_index != 0) fmt::format_to(std::back_inserter(out), "[{}]", m_index);
+  return out;
+}
+
+pugi::xml_node XmlReader::child(const pugi::xml_node& parent, const ElementPath& parent_path,
                                 std::string_view name) {
   pugi::xml_node found;
   for (pugi::xml_node node = parent.first_child(); node; node = node.next_sibling()) {
@@ -95,21 +105,22 @@ pugi::xml_node XmlReader::child(const pugi::xml_node& parent, std::string_view p
       found = node;
       continue;
     }
-    warn(fmt::format("{}/{} appears more than once; the first is used", parent_path, name));
+    warn(fmt::format("{}/{} appears more than once; the first is used", parent_path.str(), name));
     break;
   }
   return found;
 }
 
 std::optional<std::string> XmlReader::text(const pugi::xml_node& parent,
-                                           std::string_view parent_path, std::string_view name) {
+                                           const ElementPath& parent_path, std::string_view name) {
   const pugi::xml_node node = child(parent, parent_path, name);
   if (!node) return std::nullopt;
   return element_text(node);
 }
 
 std::optional<std::string> XmlReader::verdict(const pugi::xml_node& parent,
-                                              std::string_view parent_path, std::string_view name) {
+                                              const ElementPath& parent_path,
+                                              std::string_view name) {
   auto value = text(parent, parent_path, name);
   if (value) {
     for (char& c : *value) {

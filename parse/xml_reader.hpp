@@ -39,6 +39,26 @@ void append_xml(const pugi::xml_node& node, std::string& out);
 enum class NumberError { not_a_number, out_of_range };
 tl::expected<std::uint64_t, NumberError> parse_unsigned(std::string_view text, std::uint64_t max);
 
+// The path of an element for messages ("feedback/record[3]/row"), built
+// only when a message needs it: a fixed text, or a parent path and a step
+// with an optional 1-based index. A parent must outlive its children.
+class ElementPath {
+ public:
+  // A fixed path such as "feedback/report_metadata".
+  ElementPath(std::string_view text) : m_text(text) {}  // NOLINT: implicit on purpose
+  ElementPath(const char* text) : m_text(text) {}       // NOLINT: implicit on purpose
+  // parent + "/" + step, and "[index]" when index is not 0.
+  ElementPath(const ElementPath& parent, std::string_view step, std::uint64_t index = 0)
+      : m_parent(&parent), m_text(step), m_index(index) {}
+
+  std::string str() const;
+
+ private:
+  const ElementPath* m_parent = nullptr;
+  std::string_view m_text;
+  std::uint64_t m_index = 0;
+};
+
 // Collects the warnings of one report while reading children by local name.
 class XmlReader {
  public:
@@ -46,14 +66,14 @@ class XmlReader {
 
   // First child element called name; a second one is noted as a warning.
   // parent may be null (then so is the result). parent_path names parent.
-  pugi::xml_node child(const pugi::xml_node& parent, std::string_view parent_path,
+  pugi::xml_node child(const pugi::xml_node& parent, const ElementPath& parent_path,
                        std::string_view name);
   // Text of child(parent, name).
-  std::optional<std::string> text(const pugi::xml_node& parent, std::string_view parent_path,
+  std::optional<std::string> text(const pugi::xml_node& parent, const ElementPath& parent_path,
                                   std::string_view name);
   // Text of child(parent, name), lower-cased (verdicts such as "Pass").
-  std::optional<std::string> verdict(const pugi::xml_node& parent, std::string_view parent_path,
-                                     std::string_view name);
+  std::optional<std::string> verdict(const pugi::xml_node& parent,
+                                     const ElementPath& parent_path, std::string_view name);
 
   void warn(std::string message) { m_warnings.push_back(std::move(message)); }
 

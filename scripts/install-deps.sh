@@ -4,7 +4,7 @@
 set -eu
 packages="cmake g++ make ninja-build pkg-config git ca-certificates
   libpugixml-dev libcurl4-openssl-dev zlib1g-dev libzip-dev libsqlite3-dev sqlite3
-  libssl-dev libboost-program-options-dev libgtest-dev libgmock-dev
+  libssl-dev libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev
   libgmime-3.0-dev libfmt-dev libexpected-dev
   libc-ares-dev libyaml-cpp-dev nsd bind9-dnsutils libpsl-dev publicsuffix
   python3 python3-aiosmtpd openssl chromium chromium-driver

@@ -26,6 +26,8 @@ struct StatementFinalizer {
   void operator()(sqlite3_stmt* stmt) const noexcept;
 };
 
+// A connection belongs to one thread at a time (it is opened without
+// SQLite's connection mutex).
 class Database {
  public:
   // Opens (creating if needed) the database at path, or a private in-memory
