@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <fstream>
@@ -95,6 +96,10 @@ bool may_hold_report(const MailPart& part) {
 // timeout, store::k_busy_timeout_ms).
 constexpr std::uint64_t k_batch_inputs = 500;
 constexpr std::uint64_t k_batch_records = 50'000;
+// ...or it has been open this long: the write lock is held from the batch's
+// first input, also while the writer waits for parsed inputs, and a kill
+// loses at most this much work.
+constexpr std::chrono::milliseconds k_batch_time{250};
 // Inputs read and parsed ahead of the writer, per worker thread: memory in
 // flight is bounded by this many inputs (and each by Limits).
 constexpr std::size_t k_inputs_ahead_per_worker = 2;
@@ -165,12 +170,17 @@ void Pipeline::ingest_files(const std::vector<std::filesystem::path>& files) {
   std::unique_ptr<store::Store::Batch> batch;
   std::uint64_t batch_inputs = 0;
   std::uint64_t batch_records = 0;
+  std::chrono::steady_clock::time_point batch_started;
   auto store_one = [&](Prepared& input) {
-    if (!batch) batch = std::make_unique<store::Store::Batch>(m_store);
+    if (!batch) {
+      batch = std::make_unique<store::Store::Batch>(m_store);
+      batch_started = std::chrono::steady_clock::now();
+    }
     const std::uint64_t records_before = m_stats.records;
     apply(input);
     batch_records += m_stats.records - records_before;
-    if (++batch_inputs >= k_batch_inputs || batch_records >= k_batch_records) {
+    if (++batch_inputs >= k_batch_inputs || batch_records >= k_batch_records ||
+        std::chrono::steady_clock::now() - batch_started >= k_batch_time) {
       batch->commit();
       batch.reset();
       batch_inputs = batch_records = 0;
