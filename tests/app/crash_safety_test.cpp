@@ -5,6 +5,7 @@
 // (Mailboxes: tests/app/imap_crash_safety_test.cpp.)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -35,8 +36,10 @@ TEST(CrashSafety, KilledIngestLeavesConsistentDatabaseAndRerunMatchesUninterrupt
   ASSERT_EQ(canonical_dump(reference), expected);
 
   std::mt19937 random(20261127);
-  const auto rerun_us = std::chrono::duration_cast<std::chrono::microseconds>(rerun).count();
-  std::uniform_int_distribution<long long> delay_us(0, rerun_us);
+  // A kill that comes too late (the run had finished) halves the range for
+  // the next ones: a machine busier while measuring than while killing must
+  // not make the kills miss.
+  long long upper_us = std::chrono::duration_cast<std::chrono::microseconds>(rerun).count();
   int killed_while_running = 0;
   // Five series of five kills, each series on a new database file, so that
   // kills land early (schema creation) as well as late (mostly duplicates).
@@ -44,10 +47,12 @@ TEST(CrashSafety, KilledIngestLeavesConsistentDatabaseAndRerunMatchesUninterrupt
     const fs::path crashed = dir.path() / ("crashed" + std::to_string(series) + ".db");
     for (int kill_number = 0; kill_number < 5; ++kill_number) {
       const pid_t pid = start_ingest(crashed, inputs, log);
+      std::uniform_int_distribution<long long> delay_us(0, upper_us);
       std::this_thread::sleep_for(std::chrono::microseconds(delay_us(random)));
       kill(pid, SIGKILL);
       const int exit = wait_exit(pid);
       if (exit == -SIGKILL) ++killed_while_running;
+      if (exit == 0) upper_us = std::max(upper_us / 2, 1000LL);
       ASSERT_TRUE(exit == -SIGKILL || exit == 0)
           << "series " << series << ", kill " << kill_number << ": exit " << exit;
       if (!fs::exists(crashed)) continue;  // killed before the file was created
