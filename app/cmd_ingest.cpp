@@ -75,9 +75,9 @@ int cmd_ingest(const std::vector<std::string>& args, Streams streams) {
   auto summary = [&](const ingest::IngestStats& s, std::uint64_t too_large, double elapsed) {
     streams.out << fmt::format(
         "ingested {} inputs: {} new reports, {} duplicates, {} other, {} failures, {} records, "
-        "{} unreadable, {:.2f} s\n",
+        "{} unreadable, {} already stored, {:.2f} s\n",
         s.inputs + too_large, s.reports_new, s.duplicates, s.other, s.failures + too_large,
-        s.records, s.unreadable, elapsed);
+        s.records, s.unreadable, s.unchanged, elapsed);
     streams.out.flush();
   };
   auto start = std::chrono::steady_clock::now();

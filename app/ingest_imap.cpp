@@ -137,6 +137,8 @@ int ingest_imap(const ImapPlan& plan, store::Store& store, ingest::Pipeline& pip
       delta.failures -= poll_before.failures;
       delta.records -= poll_before.records;
       delta.unreadable -= poll_before.unreadable;
+      delta.unchanged -= poll_before.unchanged;
+      delta.unchanged_reports -= poll_before.unchanged_reports;
       summary(delta, poll_too_large, seconds_since(poll_start));
     }
     interruptible_sleep(plan.interval);

@@ -218,7 +218,8 @@ class MailboxRun {
         const IngestStats before = m_pipeline.stats();
         m_pipeline.ingest_bytes(*bytes, origin);
         const IngestStats& after = m_pipeline.stats();
-        readable = after.reports_new + after.duplicates > before.reports_new + before.duplicates;
+        readable = after.reports_new + after.duplicates + after.unchanged_reports >
+                   before.reports_new + before.duplicates + before.unchanged_reports;
       }
       changes = m_options.mark_seen || !m_options.move_to.empty() ||
                 (!readable && !m_options.failed_folder.empty());

@@ -123,7 +123,11 @@ struct Pipeline::Prepared {
   };
 
   std::string origin;
-  std::string bytes;
+  std::string bytes;         // freed once encoded and analysed
+  store::EncodedRaw raw;     // what the database keeps of bytes
+  // Set when the same bytes were stored before with no failure: the input
+  // is not read again and nothing is written.
+  std::optional<store::KnownRaw> known;
   bool unreadable = false;  // nothing to store: I/O error, warning in `problem`
   std::string problem;
   std::vector<Action> actions;
@@ -193,7 +197,7 @@ void Pipeline::ingest_files(const std::vector<std::filesystem::path>& files) {
   if (workers <= 1) {
     for (const std::filesystem::path& file : files) {
       Prepared input = read_file(file);
-      analyse(input);
+      prepare(input, writer_lookup());
       store_one(input);
     }
     if (batch) batch->commit();
@@ -218,6 +222,17 @@ void Pipeline::ingest_files(const std::vector<std::filesystem::path>& files) {
   bool stop = false;
 
   auto work = [&] {
+    // The worker's own read-only connection finds inputs stored by earlier
+    // runs. Without it (an in-memory database, or it cannot be opened) every
+    // input is read, which gives the same result.
+    std::unique_ptr<store::RawLookup> lookup;
+    try {
+      lookup = m_store.open_lookup();
+    } catch (const Fatal&) {
+    }
+    const KnownLookup known = [&lookup](std::string_view sha256) {
+      return lookup ? lookup->find(sha256) : std::nullopt;
+    };
     std::unique_lock lock(mutex);
     for (;;) {
       space_changed.wait(lock, [&] { return stop || next >= files.size() || next < written + window; });
@@ -227,7 +242,7 @@ void Pipeline::ingest_files(const std::vector<std::filesystem::path>& files) {
       Slot done;
       try {
         done.input = read_file(files[i]);
-        analyse(done.input);
+        prepare(done.input, known);
       } catch (...) {
         done.error = std::current_exception();
       }
@@ -318,7 +333,7 @@ Pipeline::Prepared Pipeline::read_stream(std::istream& in, std::string_view orig
 
 void Pipeline::ingest_stream(std::istream& in, std::string_view origin) {
   Prepared input = read_stream(in, origin, 0);
-  analyse(input);
+  prepare(input, writer_lookup());
   apply(input);
 }
 
@@ -326,8 +341,28 @@ void Pipeline::ingest_bytes(std::string_view bytes, std::string_view origin) {
   Prepared input;
   input.origin = std::string(origin);
   input.bytes = std::string(bytes);
-  analyse(input);
+  prepare(input, writer_lookup());
   apply(input);
+}
+
+Pipeline::KnownLookup Pipeline::writer_lookup() const {
+  return [this](std::string_view sha256) { return m_store.known_raw(sha256); };
+}
+
+void Pipeline::prepare(Prepared& input, const KnownLookup& known) const {
+  if (input.unreadable) return;
+  input.raw = store::encode_raw(input.bytes, false);
+  // Bytes stored before, and all that came of them: nothing new can come of
+  // reading them again. Bytes with a recorded failure are read again, since a
+  // newer version or higher limits may read them now.
+  std::optional<store::KnownRaw> found = known(input.raw.sha256);
+  if (found && found->failures == 0) {
+    input.known = found;
+  } else {
+    store::compress_raw(input.raw, input.bytes);
+    analyse(input);
+  }
+  std::string().swap(input.bytes);
 }
 
 void Pipeline::analyse(Prepared& input) const {
@@ -445,12 +480,16 @@ void Pipeline::apply(Prepared& input) {
     return;
   }
   ++m_stats.inputs;
+  if (input.known) {
+    ++m_stats.unchanged;
+    m_stats.unchanged_reports += input.known->reports;
+    return;
+  }
   // The raw bytes and all that comes of them are committed together (a
   // savepoint when a batch is already open).
   store::Store::Batch batch(m_store);
   const std::string_view origin = input.origin;
-  const std::int64_t raw_id = m_store.save_raw(input.bytes, origin).id;
-  std::string().swap(input.bytes);
+  const std::int64_t raw_id = m_store.save_raw(input.raw, origin).id;
   for (Prepared::Action& action : input.actions) {
     switch (action.kind) {
       case Prepared::Kind::failure:

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,10 @@ struct IngestStats {
   std::uint64_t failures = 0;        // failures recorded
   std::uint64_t records = 0;         // records in new reports
   std::uint64_t unreadable = 0;      // inputs that could not be read at all (I/O)
+  // Inputs whose exact bytes were stored before with no failure: not read
+  // again, so not counted in the fields above (except inputs).
+  std::uint64_t unchanged = 0;
+  std::uint64_t unchanged_reports = 0;  // reports stored from them by earlier runs
 };
 
 class Pipeline {
@@ -62,6 +67,12 @@ class Pipeline {
   Prepared read_file(const std::filesystem::path& path) const;
   Prepared read_stream(std::istream& in, std::string_view origin,
                        std::uint64_t size_hint) const;
+  // What the database already holds of some bytes, by SHA-256.
+  using KnownLookup = std::function<std::optional<store::KnownRaw>(std::string_view sha256)>;
+  // Encodes the input's raw bytes and, unless known finds them stored
+  // before, analyses them; frees the bytes.
+  void prepare(Prepared& input, const KnownLookup& known) const;
+  KnownLookup writer_lookup() const;  // through the Store's own connection
   void analyse(Prepared& input) const;
   void analyse_mail(Prepared& input, std::string_view bytes, std::string_view part_prefix) const;
   void analyse_payload(Prepared& input, std::string_view bytes, std::string_view part,

@@ -17,13 +17,15 @@ void SqliteCloser::operator()(sqlite3* db) const noexcept {
 
 void StatementFinalizer::operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
 
-Database::Database(const std::filesystem::path& path) : m_name(path.string()) {
+Database::Database(const std::filesystem::path& path) : Database(path, Access::read_write) {}
+
+Database::Database(const std::filesystem::path& path, Access access) : m_name(path.string()) {
   sqlite3* raw = nullptr;
   // NOMUTEX: a connection is used by one thread at a time (its owner), so
   // SQLite's per-call connection mutex is only overhead.
-  const int rc = sqlite3_open_v2(m_name.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int mode = access == Access::read_only ? SQLITE_OPEN_READONLY
+                                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const int rc = sqlite3_open_v2(m_name.c_str(), &raw, mode | SQLITE_OPEN_NOMUTEX, nullptr);
   m_db.reset(raw);  // sqlite3_open_v2 may allocate a handle even on failure
   if (rc != SQLITE_OK) {
     const char* message = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);

@@ -35,6 +35,9 @@ class Database {
   // Nothing is read yet: a file that is not SQLite fails at the first query.
   // Throws Fatal naming the path if the file cannot be opened.
   explicit Database(const std::filesystem::path& path);
+  enum class Access { read_write, read_only };
+  // The same, read-only when access says so (the file must exist).
+  Database(const std::filesystem::path& path, Access access);
   // Statements point to their Database: it stays where it was created.
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

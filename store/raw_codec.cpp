@@ -74,7 +74,11 @@ std::string ZlibCompressor::compress(std::string_view bytes) {
   return out;
 }
 
-std::string zlib_compress(std::string_view bytes) { return ZlibCompressor().compress(bytes); }
+std::string zlib_compress(std::string_view bytes) {
+  // One deflate state per thread: its allocation dominates for small inputs.
+  thread_local ZlibCompressor compressor;
+  return compressor.compress(bytes);
+}
 
 std::optional<std::string> zlib_uncompress(std::string_view compressed, std::uint64_t size) {
   if (size / k_max_deflate_ratio > compressed.size()) return std::nullopt;

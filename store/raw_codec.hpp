@@ -17,8 +17,8 @@ inline constexpr std::uint64_t k_max_deflate_ratio = 1032;
 // Lower-case hex SHA-256 of bytes (64 characters). Throws Fatal if libcrypto fails.
 std::string sha256_hex(std::string_view bytes);
 
-// zlib stream (as compress2 makes at the default level) of bytes. Throws
-// Fatal if zlib fails (memory).
+// zlib stream (as compress2 makes at the default level) of bytes, made with
+// this thread's ZlibCompressor. Throws Fatal if zlib fails (memory).
 std::string zlib_compress(std::string_view bytes);
 
 // The same, with one deflate state kept for many inputs: deflateInit's

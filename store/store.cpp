@@ -43,33 +43,47 @@ Store::Impl::Impl(const std::filesystem::path& path)
       insert_other(db,
                    "INSERT INTO other_inputs (raw_id, origin, part, kind, detail, first_seen) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (raw_id, part) DO NOTHING",
-                   "recording a non-aggregate input") {}
+                   "recording a non-aggregate input"),
+      known_raw(db, k_known_raw_sql, "looking up raw bytes stored before") {}
 
 Store::Store(const std::filesystem::path& path) : m_impl(std::make_unique<Impl>(path)) {}
 
 Store::~Store() = default;
 
 RawInput Store::save_raw(std::string_view bytes, std::string_view origin) {
-  const std::string sha256 = sha256_hex(bytes);
+  return save_raw(encode_raw(bytes, false), bytes, origin);
+}
+
+RawInput Store::save_raw(const EncodedRaw& raw, std::string_view origin) {
+  return save_raw(raw, std::nullopt, origin);
+}
+
+RawInput Store::save_raw(const EncodedRaw& raw, std::optional<std::string_view> bytes,
+                         std::string_view origin) {
   Statement& find = m_impl->find_raw;
-  find.bind(1, sha256);
+  find.bind(1, raw.sha256);
   if (find.step()) {
     const std::int64_t id = find.column_int64(0);
     find.reset();
     return {id, false};
   }
-  // Compress outside the write lock; the insert tolerates a concurrent writer.
-  const std::string compressed = m_impl->compressor.compress(bytes);
+  find.reset();
+  // Compressed only now that the bytes are known to be new.
+  std::string compressed_here;
+  if (!raw.compressed) {
+    if (!bytes) throw Fatal(fmt::format("raw bytes {} to store are not compressed", raw.sha256));
+    compressed_here = zlib_compress(*bytes);
+  }
   Transaction transaction(m_impl->db, Transaction::Mode::immediate);
-  m_impl->insert_raw.bind(1, sha256)
-      .bind(2, static_cast<std::int64_t>(bytes.size()))
-      .bind_blob(3, compressed)
+  m_impl->insert_raw.bind(1, raw.sha256)
+      .bind(2, static_cast<std::int64_t>(raw.size))
+      .bind_blob(3, raw.compressed ? *raw.compressed : compressed_here)
       .bind(4, origin)
       .bind(5, unix_now());
   m_impl->insert_raw.run();
   RawInput result{m_impl->db.last_insert_rowid(), true};
   if (m_impl->db.changes() == 0) {
-    find.bind(1, sha256);
+    find.bind(1, raw.sha256);
     if (!find.step()) m_impl->db.fail("looking up raw bytes stored concurrently");
     result = {find.column_int64(0), false};
     find.reset();

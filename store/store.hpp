@@ -38,6 +38,31 @@ struct RawInput {
   bool is_new = false;  // false when the same bytes (sha256) were stored before
 };
 
+// An input's bytes as the database keeps them, made off the writer's thread
+// (encode_raw needs no database and may run on any thread).
+struct EncodedRaw {
+  std::string sha256;                     // lower-case hex of the bytes
+  std::uint64_t size = 0;                 // of the bytes
+  std::optional<std::string> compressed;  // zlib stream; save_raw makes it if absent
+};
+
+// The SHA-256 of bytes, compressed too when compress is true. Throws Fatal
+// if libcrypto or zlib fails (memory).
+EncodedRaw encode_raw(std::string_view bytes, bool compress = true);
+// Adds the compressed form of bytes (those raw was made of) to raw.
+void compress_raw(EncodedRaw& raw, std::string_view bytes);
+
+// What an earlier run stored of the same bytes (the raw row and all that
+// came of it are committed together, so this is the whole outcome).
+struct KnownRaw {
+  std::int64_t id = 0;
+  std::uint64_t reports = 0;   // reports stored from these bytes
+  std::uint64_t others = 0;    // non-aggregate inputs recorded
+  std::uint64_t failures = 0;  // failures recorded
+};
+
+class RawLookup;
+
 enum class SaveResult { stored, duplicate };
 
 // What non-aggregate input was recognised as.
@@ -151,6 +176,15 @@ class Store {
   // deduplicated by sha256. origin is where they came from (a path, a mailbox
   // URL with UID, "stdin"). One transaction.
   RawInput save_raw(std::string_view bytes, std::string_view origin);
+  // The same for bytes encoded by encode_raw (on another thread, say).
+  RawInput save_raw(const EncodedRaw& raw, std::string_view origin);
+
+  // The outcome stored for the bytes with this SHA-256 (lower-case hex), if
+  // they were stored before; seen by this connection, inside its open Batch.
+  std::optional<KnownRaw> known_raw(std::string_view sha256) const;
+  // A second, read-only connection to this database for another thread: it
+  // sees committed data only. nullptr for an in-memory database.
+  std::unique_ptr<RawLookup> open_lookup() const;
 
   // Saves one report and all its rows in one transaction. A report whose
   // identity (org_name, report_id, policy domain, date begin, date end)
@@ -224,6 +258,27 @@ class Store {
    private:
     std::unique_ptr<Transaction> m_transaction;
   };
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+
+  // bytes, when given, are compressed if raw holds no compressed form.
+  RawInput save_raw(const EncodedRaw& raw, std::optional<std::string_view> bytes,
+                    std::string_view origin);
+};
+
+// Looks up stored raw bytes from a thread other than the Store's (a worker
+// that reads and parses inputs ahead of the writer). One thread at a time.
+class RawLookup {
+ public:
+  explicit RawLookup(const std::filesystem::path& path);  // throws Fatal
+  ~RawLookup();
+  RawLookup(const RawLookup&) = delete;
+  RawLookup& operator=(const RawLookup&) = delete;
+
+  // As Store::known_raw, over what is committed.
+  std::optional<KnownRaw> find(std::string_view sha256);
 
  private:
   struct Impl;

@@ -22,8 +22,12 @@ struct Store::Impl {
   Statement insert_raw;
   Statement insert_failure;
   Statement insert_other;
-  ZlibCompressor compressor;
+  Statement known_raw;
 };
+
+// store/raw_lookup.cpp: the query behind Store::known_raw and RawLookup.
+extern const char* const k_known_raw_sql;
+std::optional<KnownRaw> find_known_raw(Statement& statement, std::string_view sha256);
 
 // Seconds since the Unix epoch, UTC.
 inline std::int64_t unix_now() {

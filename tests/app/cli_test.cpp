@@ -90,7 +90,15 @@ TEST_F(Cli, IngestPrintsOneSummaryLineAndStoresTheReport) {
             std::string::npos)
       << r.out;
   Result again = run("ingest --db " + m_db + " " + (m_dir / "r.xml").string());
-  EXPECT_NE(again.out.find("0 new reports, 1 duplicates"), std::string::npos) << again.out;
+  // The same bytes are not read again.
+  EXPECT_NE(again.out.find("ingested 1 inputs: 0 new reports, 0 duplicates, 0 other, 0 failures, "
+                           "0 records, 0 unreadable, 1 already stored, "),
+            std::string::npos)
+      << again.out;
+  // The same report in other bytes is read and recognised as a duplicate.
+  std::ofstream(m_dir / "r2.xml") << k_report << "\n";
+  Result copy = run("ingest --db " + m_db + " " + (m_dir / "r2.xml").string());
+  EXPECT_NE(copy.out.find("0 new reports, 1 duplicates"), std::string::npos) << copy.out;
   Result list = run("reports --db " + m_db);
   EXPECT_EQ(list.status, 0);
   EXPECT_NE(list.out.find("Example Receiver"), std::string::npos) << list.out;

@@ -4,9 +4,12 @@
 #include "ingest/pipeline.hpp"
 
 #include "tests/support/encode.hpp"
+#include "tests/support/temp_dir.hpp"
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 
@@ -105,6 +108,77 @@ TEST_F(PipelineTest, SameReportTwiceIsOneReportAndOneDuplicate) {
   EXPECT_EQ(pipeline.stats().reports_new, 1u);
   EXPECT_EQ(pipeline.stats().duplicates, 1u);
   EXPECT_EQ(store.counts().raw_reports, 2);
+}
+
+TEST_F(PipelineTest, SameBytesAgainAreNotReadAgain) {
+  pipeline.ingest_bytes(gzip(k_xml), "a.xml.gz");
+  const store::TableCounts before = store.counts();
+  pipeline.ingest_bytes(gzip(k_xml), "copy.xml.gz");
+  EXPECT_EQ(pipeline.stats().inputs, 2u);
+  EXPECT_EQ(pipeline.stats().unchanged, 1u);
+  EXPECT_EQ(pipeline.stats().unchanged_reports, 1u);
+  EXPECT_EQ(pipeline.stats().duplicates, 0u);
+  EXPECT_EQ(store.counts(), before);
+}
+
+TEST_F(PipelineTest, BytesThatFailedAreReadAgainAndBecomeAReportUnderAHigherLimit) {
+  Limits low;
+  low.max_xml_bytes = 100;
+  Pipeline strict(store, low);
+  strict.ingest_bytes(gzip(k_xml), "a.xml.gz");
+  EXPECT_EQ(strict.stats().failures, 1u);
+  pipeline.ingest_bytes(gzip(k_xml), "a.xml.gz");
+  EXPECT_EQ(pipeline.stats().unchanged, 0u);
+  EXPECT_EQ(pipeline.stats().reports_new, 1u);
+  EXPECT_EQ(store.counts().raw_reports, 1);
+}
+
+// A folder is read by worker threads, each with its own read-only connection.
+TEST(PipelineFolder, FolderAgainSkipsStoredFilesAndReadsChangedOnes) {
+  test::TempDir dir;
+  const std::filesystem::path folder = dir.path() / "in";
+  std::filesystem::create_directory(folder);
+  constexpr int k_files = 12;
+  auto report = [](int i) {
+    std::string xml = k_xml;
+    xml.replace(xml.find("p-1"), 3, "p-" + std::to_string(i));
+    return xml;
+  };
+  for (int i = 0; i < k_files; ++i) {
+    std::ofstream(folder / ("r" + std::to_string(i) + ".xml.gz"), std::ios::binary)
+        << gzip(report(i));
+  }
+  std::ofstream(folder / "junk.bin", std::ios::binary) << "\x01\x02 not a report";
+  store::Store store(dir.path() / "d.db");
+  store::TableCounts first;
+  {
+    Pipeline pipeline(store, Limits{});
+    pipeline.ingest_path(folder);
+    EXPECT_EQ(pipeline.stats().reports_new, static_cast<std::uint64_t>(k_files));
+    EXPECT_EQ(pipeline.stats().unchanged, 0u);
+    first = store.counts();
+  }
+  {
+    Pipeline pipeline(store, Limits{});
+    pipeline.ingest_path(folder);
+    EXPECT_EQ(pipeline.stats().inputs, static_cast<std::uint64_t>(k_files) + 1);
+    EXPECT_EQ(pipeline.stats().unchanged, static_cast<std::uint64_t>(k_files) + 1);
+    EXPECT_EQ(pipeline.stats().unchanged_reports, static_cast<std::uint64_t>(k_files));
+    EXPECT_EQ(pipeline.stats().duplicates + pipeline.stats().other, 0u);
+    EXPECT_EQ(store.counts(), first);
+  }
+  // One file gets a new report, one the same report in other bytes.
+  std::ofstream(folder / "r3.xml.gz", std::ios::binary) << gzip(report(100));
+  std::ofstream(folder / "r4.xml.gz", std::ios::binary) << report(4);
+  {
+    Pipeline pipeline(store, Limits{});
+    pipeline.ingest_path(folder);
+    EXPECT_EQ(pipeline.stats().unchanged, static_cast<std::uint64_t>(k_files) - 1);
+    EXPECT_EQ(pipeline.stats().reports_new, 1u);
+    EXPECT_EQ(pipeline.stats().duplicates, 1u);
+    EXPECT_EQ(store.counts().reports, first.reports + 1);
+    EXPECT_EQ(store.counts().raw_reports, first.raw_reports + 2);
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <thread>
 
 #include "store/store.hpp"
 #include "test_support.hpp"
@@ -193,6 +194,74 @@ TEST_F(RawInputs, CountsCoverEveryTable) {
   expected.ingest_failures = 1;
   expected.other_inputs = 1;
   EXPECT_EQ(m_store.counts(), expected);
+}
+
+TEST_F(RawInputs, EncodedBytesFromAnotherThreadAreStoredLikeBytes) {
+  const std::string bytes = random_bytes(70'000, 7);
+  EncodedRaw encoded;
+  std::thread([&] { encoded = encode_raw(bytes); }).join();
+  EXPECT_EQ(encoded.size, bytes.size());
+  EXPECT_EQ(encoded.sha256.size(), 64u);
+  const RawInput raw = m_store.save_raw(encoded, "t.bin");
+  EXPECT_TRUE(raw.is_new);
+  EXPECT_EQ(m_store.raw_bytes(raw.id), bytes);
+  // The same bytes given plainly are recognised as stored.
+  EXPECT_EQ(m_store.save_raw(bytes, "again.bin").id, raw.id);
+}
+
+TEST_F(RawInputs, EncodedBytesWithoutCompressedFormAreRefusedWhenNew) {
+  expect_fatal([&] { m_store.save_raw(encode_raw("new bytes", false), "n"); }, {"not compressed"});
+  EXPECT_EQ(m_store.counts().raw_reports, 0);
+}
+
+TEST_F(RawInputs, KnownRawCountsWhatCameOfTheBytes) {
+  EXPECT_FALSE(m_store.known_raw(encode_raw("never stored", false).sha256));
+  const std::string bytes = "<feedback>...</feedback>";
+  const RawInput raw = m_store.save_raw(bytes, "a.xml");
+  std::optional<KnownRaw> known = m_store.known_raw(encode_raw(bytes, false).sha256);
+  ASSERT_TRUE(known);
+  EXPECT_EQ(known->id, raw.id);
+  EXPECT_EQ(known->reports, 0u);
+  EXPECT_EQ(known->others, 0u);
+  EXPECT_EQ(known->failures, 0u);
+
+  m_store.save_report(test::sample_report(), raw.id, "a.xml");
+  m_store.record_other(raw.id, "a.xml", "mime:2", OtherKind::forensic, "ruf");
+  m_store.record_failure(raw.id, "a.xml", "mime:3", Error{Code::malformed, "bad"});
+  m_store.record_failure(raw.id, "a.xml", "mime:4", Error{Code::too_large, "big"});
+  known = m_store.known_raw(encode_raw(bytes, false).sha256);
+  ASSERT_TRUE(known);
+  EXPECT_EQ(known->reports, 1u);
+  EXPECT_EQ(known->others, 1u);
+  EXPECT_EQ(known->failures, 2u);
+}
+
+TEST_F(RawInputs, LookupFromAnotherConnectionSeesOnlyCommittedBytes) {
+  const std::unique_ptr<RawLookup> lookup = m_store.open_lookup();
+  ASSERT_TRUE(lookup);
+  const std::string sha256 = encode_raw("batch bytes", false).sha256;
+  {
+    Store::Batch batch(m_store);
+    const RawInput raw = m_store.save_raw("batch bytes", "b");
+    EXPECT_TRUE(m_store.known_raw(sha256));  // the writer sees its own batch
+    std::optional<KnownRaw> seen;
+    std::thread([&] { seen = lookup->find(sha256); }).join();
+    EXPECT_FALSE(seen);  // another connection does not, until it commits
+    batch.commit();
+    std::thread([&] { seen = lookup->find(sha256); }).join();
+    ASSERT_TRUE(seen);
+    EXPECT_EQ(seen->id, raw.id);
+  }
+}
+
+TEST(RawLookupMemory, InMemoryDatabaseHasNoSecondConnection) {
+  Store store(":memory:");
+  EXPECT_EQ(store.open_lookup(), nullptr);
+}
+
+TEST(RawLookupFile, MissingDatabaseFileIsFatal) {
+  TempDir dir;
+  expect_fatal([&] { RawLookup lookup(dir.file("missing.db")); }, {"missing.db"});
 }
 
 }  // namespace
