@@ -1,6 +1,8 @@
 // IMAP checkpoints (mailbox_state) and Store::Batch.
 #include "store/database.hpp"
 #include "store/store.hpp"
+#include <sqlite3.h>
+
 #include "store/store_impl.hpp"
 
 namespace dmarc::store {
@@ -28,11 +30,36 @@ void Store::set_mailbox_state(std::string_view mailbox, const MailboxState& stat
   transaction.commit();
 }
 
-Store::Batch::Batch(Store& store)
-    : m_transaction(std::make_unique<Transaction>(store.m_impl->db, Transaction::Mode::immediate)) {}
+Store::Batch::Batch(Store& store) {
+  Database& db = store.m_impl->db;
+  if (!db.in_transaction()) {
+    // The pragma is a no-op inside a transaction: set it before BEGIN.
+    db.exec("PRAGMA foreign_keys = OFF", "pausing foreign key checks");
+    m_unchecked = &db;
+  }
+  try {
+    m_transaction = std::make_unique<Transaction>(db, Transaction::Mode::immediate);
+  } catch (...) {
+    check_foreign_keys_again();
+    throw;
+  }
+}
 
-Store::Batch::~Batch() = default;
+Store::Batch::~Batch() {
+  m_transaction.reset();  // rolls back unless committed
+  check_foreign_keys_again();
+}
 
-void Store::Batch::commit() { m_transaction->commit(); }
+void Store::Batch::commit() {
+  m_transaction->commit();
+  check_foreign_keys_again();
+}
+
+void Store::Batch::check_foreign_keys_again() noexcept {
+  if (!m_unchecked) return;
+  // Cannot fail outside a transaction; a destructor must not throw anyway.
+  sqlite3_exec(m_unchecked->handle(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
+  m_unchecked = nullptr;
+}
 
 }  // namespace dmarc::store

@@ -1,6 +1,11 @@
 #include "store/report_writer.hpp"
 
+#include <fmt/core.h>
+
 #include <limits>
+#include <utility>
+
+#include "parse/error.hpp"
 
 namespace dmarc::store {
 namespace {
@@ -18,12 +23,6 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?
         ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)
 ON CONFLICT (ifnull(org_name, ''), report_id, ifnull(policy_domain, ''), date_begin, date_end)
 DO NOTHING)sql";
-
-constexpr const char* k_insert_record_sql = R"sql(
-INSERT INTO records (
-  report_ref, position, source_ip, count, disposition, dkim_aligned, spf_aligned,
-  header_from, envelope_from, envelope_to, extensions)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11))sql";
 
 // SQLite integers are signed 64-bit; larger counts (never seen in real
 // reports) are stored as the largest one.
@@ -45,6 +44,26 @@ std::int64_t position_of(std::size_t index) { return static_cast<std::int64_t>(i
 
 }  // namespace
 
+RowInserter::RowInserter(Database& db, std::string columns, int count, std::string what)
+    : m_db(db), m_columns(std::move(columns)), m_count(count), m_what(std::move(what)) {}
+
+Statement& RowInserter::statement(std::size_t level) {
+  std::unique_ptr<Statement>& statement = m_statements[level];
+  if (!statement) {
+    const std::size_t rows = std::size_t{1} << level;
+    std::string sql = fmt::format("INSERT INTO {} VALUES ", m_columns);
+    for (std::size_t r = 0; r < rows; ++r) {
+      sql += r == 0 ? "(" : ", (";
+      for (int c = 0; c < m_count; ++c) {
+        sql += fmt::format("{}?{}", c == 0 ? "" : ", ", static_cast<int>(r) * m_count + c + 1);
+      }
+      sql += ")";
+    }
+    statement = std::make_unique<Statement>(m_db, sql, m_what);
+  }
+  return *statement;
+}
+
 ReportWriter::ReportWriter(Database& db)
     : m_db(db),
       m_insert_report(db, k_insert_report_sql, "inserting a report"),
@@ -56,19 +75,17 @@ ReportWriter::ReportWriter(Database& db)
                        "INSERT INTO report_warnings (report_ref, position, message) "
                        "VALUES (?1, ?2, ?3)",
                        "inserting a report warning"),
-      m_insert_record(db, k_insert_record_sql, "inserting a record"),
-      m_insert_reason(db,
-                      "INSERT INTO policy_override_reasons (record_ref, position, type, "
-                      "comment) VALUES (?1, ?2, ?3, ?4)",
-                      "inserting a policy override reason"),
-      m_insert_dkim(db,
-                    "INSERT INTO dkim_results (record_ref, position, domain, selector, "
-                    "result, human_result) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    "inserting a DKIM result"),
-      m_insert_spf(db,
-                   "INSERT INTO spf_results (record_ref, position, domain, scope, result, "
-                   "human_result) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                   "inserting an SPF result") {}
+      m_last_record_id(db, "SELECT ifnull(max(id), 0) FROM records", "finding the last record id"),
+      m_records(db,
+                "records (id, report_ref, position, source_ip, count, disposition, dkim_aligned, "
+                "spf_aligned, header_from, envelope_from, envelope_to, extensions)",
+                12, "inserting records"),
+      m_reasons(db, "policy_override_reasons (record_ref, position, type, comment)", 4,
+                "inserting policy override reasons"),
+      m_dkim(db, "dkim_results (record_ref, position, domain, selector, result, human_result)", 6,
+             "inserting DKIM results"),
+      m_spf(db, "spf_results (record_ref, position, domain, scope, result, human_result)", 6,
+            "inserting SPF results") {}
 
 SaveResult ReportWriter::write(const parse::AggregateReport& report,
                                std::optional<std::int64_t> raw_id, std::string_view origin,
@@ -107,9 +124,7 @@ SaveResult ReportWriter::write(const parse::AggregateReport& report,
 
   write_messages(m_insert_error, report_ref, meta.errors);
   write_messages(m_insert_warning, report_ref, report.warnings);
-  for (std::size_t i = 0; i < report.records.size(); ++i) {
-    write_record(report.records[i], report_ref, position_of(i));
-  }
+  write_records(report, report_ref);
   return SaveResult::stored;
 }
 
@@ -121,50 +136,80 @@ void ReportWriter::write_messages(Statement& insert, std::int64_t report_ref,
   }
 }
 
-void ReportWriter::write_record(const parse::Record& record, std::int64_t report_ref,
-                                std::int64_t position) {
-  m_insert_record.bind(1, report_ref)
-      .bind(2, position)
-      .bind(3, record.source_ip)
-      .bind(4, clamp_count(record.count))
-      .bind(5, record.disposition)
-      .bind(6, record.dkim)
-      .bind(7, record.spf)
-      .bind(8, record.header_from)
-      .bind(9, record.envelope_from)
-      .bind(10, record.envelope_to)
-      .bind(11, record.extensions);
-  m_insert_record.run();
-  const std::int64_t record_ref = m_db.last_insert_rowid();
+void ReportWriter::write_records(const parse::AggregateReport& report, std::int64_t report_ref) {
+  const std::vector<parse::Record>& records = report.records;
+  if (records.empty()) return;
+  // The records' ids are given, not left to SQLite, so that their results
+  // can go in statements of many rows. They are the ids SQLite would choose
+  // (one more than the largest), and the caller's transaction holds the
+  // write lock, so nobody else takes them meanwhile.
+  if (!m_last_record_id.step()) m_db.fail("finding the last record id");
+  const std::int64_t last_id = m_last_record_id.column_int64(0);
+  m_last_record_id.reset();
+  if (last_id > k_int64_max - static_cast<std::int64_t>(records.size())) {
+    throw Fatal(fmt::format("no record ids left after {} in database {}", last_id, m_db.name()));
+  }
+  const std::int64_t first_id = last_id + 1;
+  const auto id_of = [first_id](std::size_t index) {
+    return first_id + static_cast<std::int64_t>(index);
+  };
 
-  for (std::size_t i = 0; i < record.reasons.size(); ++i) {
-    const parse::PolicyOverrideReason& reason = record.reasons[i];
-    m_insert_reason.bind(1, record_ref)
-        .bind(2, position_of(i))
-        .bind(3, reason.type)
-        .bind(4, reason.comment);
-    m_insert_reason.run();
-  }
-  for (std::size_t i = 0; i < record.dkim_results.size(); ++i) {
-    const parse::DkimAuthResult& dkim = record.dkim_results[i];
-    m_insert_dkim.bind(1, record_ref)
-        .bind(2, position_of(i))
-        .bind(3, dkim.domain)
-        .bind(4, dkim.selector)
-        .bind(5, dkim.result)
-        .bind(6, dkim.human_result);
-    m_insert_dkim.run();
-  }
-  for (std::size_t i = 0; i < record.spf_results.size(); ++i) {
-    const parse::SpfAuthResult& spf = record.spf_results[i];
-    m_insert_spf.bind(1, record_ref)
-        .bind(2, position_of(i))
-        .bind(3, spf.domain)
-        .bind(4, spf.scope)
-        .bind(5, spf.result)
-        .bind(6, spf.human_result);
-    m_insert_spf.run();
-  }
+  m_records.insert(records.size(), [&](Statement& s, int p, std::size_t i) {
+    const parse::Record& record = records[i];
+    s.bind(p, id_of(i))
+        .bind(p + 1, report_ref)
+        .bind(p + 2, position_of(i))
+        .bind(p + 3, record.source_ip)
+        .bind(p + 4, clamp_count(record.count))
+        .bind(p + 5, record.disposition)
+        .bind(p + 6, record.dkim)
+        .bind(p + 7, record.spf)
+        .bind(p + 8, record.header_from)
+        .bind(p + 9, record.envelope_from)
+        .bind(p + 10, record.envelope_to)
+        .bind(p + 11, record.extensions);
+  });
+
+  // Rows of one kind of the records' children, in record order.
+  const auto collect = [&](auto size_of) {
+    m_rows.clear();
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      for (std::size_t k = 0; k < size_of(records[i]); ++k) m_rows.emplace_back(i, k);
+    }
+    return m_rows.size();
+  };
+
+  collect([](const parse::Record& r) { return r.reasons.size(); });
+  m_reasons.insert(m_rows.size(), [&](Statement& s, int p, std::size_t row) {
+    const auto [i, k] = m_rows[row];
+    const parse::PolicyOverrideReason& reason = records[i].reasons[k];
+    s.bind(p, id_of(i)).bind(p + 1, position_of(k)).bind(p + 2, reason.type).bind(p + 3,
+                                                                                  reason.comment);
+  });
+
+  collect([](const parse::Record& r) { return r.dkim_results.size(); });
+  m_dkim.insert(m_rows.size(), [&](Statement& s, int p, std::size_t row) {
+    const auto [i, k] = m_rows[row];
+    const parse::DkimAuthResult& dkim = records[i].dkim_results[k];
+    s.bind(p, id_of(i))
+        .bind(p + 1, position_of(k))
+        .bind(p + 2, dkim.domain)
+        .bind(p + 3, dkim.selector)
+        .bind(p + 4, dkim.result)
+        .bind(p + 5, dkim.human_result);
+  });
+
+  collect([](const parse::Record& r) { return r.spf_results.size(); });
+  m_spf.insert(m_rows.size(), [&](Statement& s, int p, std::size_t row) {
+    const auto [i, k] = m_rows[row];
+    const parse::SpfAuthResult& spf = records[i].spf_results[k];
+    s.bind(p, id_of(i))
+        .bind(p + 1, position_of(k))
+        .bind(p + 2, spf.domain)
+        .bind(p + 3, spf.scope)
+        .bind(p + 4, spf.result)
+        .bind(p + 5, spf.human_result);
+  });
 }
 
 }  // namespace dmarc::store

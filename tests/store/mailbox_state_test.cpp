@@ -69,5 +69,23 @@ TEST(StoreBatch, DuplicateInsideABatchIsStillRecognised) {
   EXPECT_EQ(store.counts().reports, 1);
 }
 
+TEST(StoreBatch, ForeignKeysAreCheckedAgainAfterTheBatch) {
+  test::TempDir dir;
+  Store store(dir.file("b.db"));
+  {
+    Store::Batch batch(store);
+    const RawInput raw = store.save_raw("<feedback/>", "a.xml");
+    store.save_report(test::sample_report(), raw.id, "a.xml");
+    batch.commit();
+  }
+  EXPECT_TRUE(test::query_rows(dir.file("b.db"), "PRAGMA foreign_key_check").empty());
+  // Outside a batch an unknown raw id is refused again, also after a rollback.
+  test::expect_fatal([&] { store.record_failure(999, "x", "", Error{Code::io, "e"}); },
+                     {"FOREIGN KEY"});
+  { Store::Batch rolled_back(store); }
+  test::expect_fatal([&] { store.record_failure(998, "x", "", Error{Code::io, "e"}); },
+                     {"FOREIGN KEY"});
+}
+
 }  // namespace
 }  // namespace dmarc::store

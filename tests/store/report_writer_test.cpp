@@ -376,7 +376,7 @@ TEST_F(SaveReport, FailingInsertInTheMiddleRollsBackTheWholeReport) {
              "WHEN NEW.position = 3 BEGIN SELECT RAISE(ABORT, 'forced failure'); END");
   const TableCounts before = m_store.counts();
   expect_fatal([&] { m_store.save_report(test::sample_report(), m_raw_id, "inbox/1.xml"); },
-               {"r-1", "receiver.example", "inserting a record", "forced failure"});
+               {"r-1", "receiver.example", "inserting records", "forced failure"});
   EXPECT_EQ(m_store.counts(), before);
   EXPECT_EQ(query_int(m_path, "SELECT count(*) FROM report_errors"), 0);
   EXPECT_EQ(query_int(m_path, "SELECT count(*) FROM report_warnings"), 0);
@@ -435,6 +435,60 @@ TEST_F(SaveReport, ManyRecordsAreAllStored) {
   EXPECT_EQ(counts.override_reasons, 40'000);
   EXPECT_EQ(query_int(m_path, "SELECT max(position) FROM records"), 20'000);
   EXPECT_EQ(m_store.list_reports().at(0).messages, 60'000);
+}
+
+// 77 records go in statements of 32, 32, 8, 4 and 1 rows; their results in
+// statements of other sizes. Every row must keep its record and position.
+TEST_F(SaveReport, ManyRecordsKeepEveryRowWithItsRecordAndPosition) {
+  parse::AggregateReport report = test::sample_report();
+  report.records.clear();
+  constexpr std::size_t k_records = 77;
+  for (std::size_t i = 0; i < k_records; ++i) {
+    parse::Record r;
+    r.source_ip = "192.0.2." + std::to_string(i);
+    r.count = i + 1;
+    for (std::size_t k = 0; k < i % 4; ++k) {
+      r.dkim_results.push_back({"d" + std::to_string(i) + "-" + std::to_string(k), "s", "pass",
+                                std::nullopt});
+    }
+    for (std::size_t k = 0; k < i % 3; ++k) {
+      r.spf_results.push_back({"s" + std::to_string(i) + "-" + std::to_string(k), "mfrom", "fail",
+                               std::nullopt});
+    }
+    if (i % 5 == 0) r.reasons.push_back({"forwarded", "r" + std::to_string(i)});
+    report.records.push_back(std::move(r));
+  }
+  ASSERT_EQ(m_store.save_report(report, m_raw_id, "many.xml"), SaveResult::stored);
+  report.metadata.report_id = "r-2";
+  ASSERT_EQ(m_store.save_report(report, m_raw_id, "many2.xml"), SaveResult::stored);
+
+  EXPECT_EQ(query_int(m_path, "SELECT count(*) FROM records"), 2 * 77);
+  // Ids are consecutive, in position order, and continue in the next report.
+  EXPECT_EQ(query_int(m_path,
+                      "SELECT count(*) FROM records r JOIN reports p ON p.id = r.report_ref "
+                      "WHERE r.id != (p.id - 1) * 77 + r.position"),
+            0);
+  EXPECT_EQ(query_int(m_path,
+                      "SELECT count(*) FROM records WHERE source_ip != '192.0.2.' || (position - 1) "
+                      "OR count != position"),
+            0);
+  // Every result names its own record and position.
+  EXPECT_EQ(query_int(m_path, "SELECT count(*) FROM dkim_results"), 2 * 114);
+  EXPECT_EQ(query_int(m_path,
+                      "SELECT count(*) FROM dkim_results d JOIN records r ON r.id = d.record_ref "
+                      "WHERE d.domain != 'd' || (r.position - 1) || '-' || (d.position - 1)"),
+            0);
+  EXPECT_EQ(query_int(m_path,
+                      "SELECT count(*) FROM spf_results s JOIN records r ON r.id = s.record_ref "
+                      "WHERE s.domain != 's' || (r.position - 1) || '-' || (s.position - 1)"),
+            0);
+  EXPECT_EQ(query_int(m_path, "SELECT count(*) FROM spf_results"), 2 * (25 * 3 + 1));
+  EXPECT_EQ(query_int(m_path,
+                      "SELECT count(*) FROM policy_override_reasons o JOIN records r "
+                      "ON r.id = o.record_ref WHERE o.comment != 'r' || (r.position - 1)"),
+            0);
+  EXPECT_EQ(query_int(m_path, "SELECT count(*) FROM policy_override_reasons"), 2 * 16);
+  EXPECT_TRUE(query_rows(m_path, "PRAGMA foreign_key_check").empty());
 }
 
 }  // namespace
