@@ -17,5 +17,9 @@ namespace dmarc::parse {
 // source_ip and other repairs become warnings of reader.
 [[nodiscard]] Expected<Record> read_record(XmlReader& reader, const pugi::xml_node& node,
                                            std::uint64_t index);
+// The same, read into record (a default-constructed Record), which saves
+// moving it into place; record is unspecified after an Error.
+[[nodiscard]] Expected<void> read_record_into(XmlReader& reader, const pugi::xml_node& node,
+                                              std::uint64_t index, Record& record);
 
 }  // namespace dmarc::parse

@@ -6,6 +6,7 @@
 // absent, report_id wrapped in <...>, fractional timestamps.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "parse/error.hpp"
@@ -21,6 +22,13 @@ namespace dmarc::parse {
 //    e.g. "feedback/report_metadata/date_range/begin is missing";
 //  - too_large: over max_xml_bytes, max_xml_depth or max_records.
 [[nodiscard]] Expected<AggregateReport> parse_aggregate_report(std::string_view xml,
+                                                               const Limits& limits);
+
+// The same result, consuming xml: a document that is already UTF-8 is
+// parsed in xml's own buffer instead of a copy, and the buffer is freed
+// before returning; on a converted encoding, as soon as it is converted.
+// Lighter on memory for large documents. xml is left empty or moved from.
+[[nodiscard]] Expected<AggregateReport> parse_aggregate_report(std::string&& xml,
                                                                const Limits& limits);
 
 }  // namespace dmarc::parse

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 namespace dmarc::parse {
 
@@ -81,8 +82,24 @@ bool looks_like_utf16(std::string_view bytes, bool big_endian) {
          bytes[3 - zero] != '\0';
 }
 
-Expected<Utf8Document> decode_utf16(std::string_view bytes, std::size_t bom, bool big_endian) {
+// The document text when it is bytes minus its first prefix bytes: taken
+// from owned (bytes views it) without a copy when the caller gave it away.
+std::string text_of(std::string_view bytes, std::size_t prefix, std::string* owned) {
+  if (owned == nullptr) return std::string(bytes.substr(prefix));
+  std::string text = std::move(*owned);
+  text.erase(0, prefix);
+  return text;
+}
+
+// Gives back the memory of a consumed input once it has been converted.
+void release(std::string* owned) {
+  if (owned != nullptr) std::string().swap(*owned);
+}
+
+Expected<Utf8Document> decode_utf16(std::string_view bytes, std::size_t bom, bool big_endian,
+                                    std::string* owned) {
   auto text = utf16_to_utf8(bytes.substr(bom), big_endian);
+  release(owned);
   if (!text) {
     auto error = text.error();
     if (bom != 0) error.message += fmt::format(" (after the {}-byte BOM)", bom);
@@ -94,7 +111,8 @@ Expected<Utf8Document> decode_utf16(std::string_view bytes, std::size_t bom, boo
   return doc;
 }
 
-Expected<Utf8Document> decode_utf8(std::string_view bytes, std::size_t bom, std::string_view why) {
+Expected<Utf8Document> decode_utf8(std::string_view bytes, std::size_t bom, std::string_view why,
+                                   std::string* owned) {
   const auto body = bytes.substr(bom);
   if (const auto nul = find_nul(body)) return nul_error(bom + *nul);
   if (const auto bad = find_invalid_utf8(body)) {
@@ -103,24 +121,27 @@ Expected<Utf8Document> decode_utf8(std::string_view bytes, std::size_t bom, std:
                             bom + *bad, static_cast<unsigned char>(body[*bad]), why));
   }
   Utf8Document doc;
-  doc.text = std::string(body);
+  doc.text = text_of(bytes, bom, owned);
   doc.encoding = Encoding::utf8;
   doc.input_offset = bom;
   return doc;
 }
 
 // An 8-bit document without BOM: the declared encoding decides.
-Expected<Utf8Document> decode_declared(std::string_view bytes) {
+Expected<Utf8Document> decode_declared(std::string_view bytes, std::string* owned) {
   const auto decl = find_xml_declaration(bytes);
-  if (!decl || !decl->encoding) return decode_utf8(bytes, 0, "without encoding declaration");
+  if (!decl || !decl->encoding) {
+    return decode_utf8(bytes, 0, "without encoding declaration", owned);
+  }
   const std::string& name = *decl->encoding;
   const auto kind = classify_encoding_name(name);
-  if (kind == EncodingName::utf8) return decode_utf8(bytes, 0, "declared UTF-8");
+  if (kind == EncodingName::utf8) return decode_utf8(bytes, 0, "declared UTF-8", owned);
   if (const auto nul = find_nul(bytes)) return nul_error(*nul);
 
   Utf8Document doc;
   if (kind == EncodingName::windows1252) {
     doc.text = windows1252_to_utf8(bytes);
+    release(owned);
     doc.encoding = Encoding::windows1252;
     return doc;
   }
@@ -129,13 +150,14 @@ Expected<Utf8Document> decode_declared(std::string_view bytes) {
     // windows-1252: reporters that declare it write 0x80 for the euro sign,
     // not for a C1 control; the other 251 bytes map the same either way.
     doc.text = windows1252_to_utf8(bytes);
+    release(owned);
     doc.encoding = Encoding::latin1;
     return doc;
   }
   // ASCII, a UTF-16 name on 8-bit bytes, or a name we do not know.
   const bool valid_utf8 = !find_invalid_utf8(bytes);
   if (valid_utf8) {
-    doc.text = std::string(bytes);
+    doc.text = text_of(bytes, 0, owned);
     doc.encoding = Encoding::utf8;
     doc.input_offset = 0;
     if (kind != EncodingName::ascii) {
@@ -145,11 +167,32 @@ Expected<Utf8Document> decode_declared(std::string_view bytes) {
     return doc;
   }
   doc.text = windows1252_to_utf8(bytes);
+  release(owned);
   doc.encoding = Encoding::windows1252;
   doc.warnings.push_back(fmt::format(
       "declared encoding \"{}\" is not supported and the bytes are not valid UTF-8; read as "
       "windows-1252",
       name));
+  return doc;
+}
+
+// bytes, which owned holds when the caller gave the buffer away.
+Expected<Utf8Document> decode(std::string_view bytes, std::string* owned) {
+  Expected<Utf8Document> doc;
+  if (bytes.substr(0, 3) == k_utf8_bom) {
+    doc = decode_utf8(bytes, k_utf8_bom.size(), "with a UTF-8 BOM", owned);
+  } else if (bytes.substr(0, 2) == "\xFF\xFE") {
+    doc = decode_utf16(bytes, 2, false, owned);
+  } else if (bytes.substr(0, 2) == "\xFE\xFF") {
+    doc = decode_utf16(bytes, 2, true, owned);
+  } else if (looks_like_utf16(bytes, false)) {
+    doc = decode_utf16(bytes, 0, false, owned);
+  } else if (looks_like_utf16(bytes, true)) {
+    doc = decode_utf16(bytes, 0, true, owned);
+  } else {
+    doc = decode_declared(bytes, owned);
+  }
+  if (doc) blank_declaration(doc->text);
   return doc;
 }
 
@@ -167,22 +210,12 @@ const char* to_string(Encoding e) {
 }
 
 Expected<Utf8Document> decode_xml_document(std::string_view bytes) {
-  Expected<Utf8Document> doc;
-  if (bytes.substr(0, 3) == k_utf8_bom) {
-    doc = decode_utf8(bytes, k_utf8_bom.size(), "with a UTF-8 BOM");
-  } else if (bytes.substr(0, 2) == "\xFF\xFE") {
-    doc = decode_utf16(bytes, 2, false);
-  } else if (bytes.substr(0, 2) == "\xFE\xFF") {
-    doc = decode_utf16(bytes, 2, true);
-  } else if (looks_like_utf16(bytes, false)) {
-    doc = decode_utf16(bytes, 0, false);
-  } else if (looks_like_utf16(bytes, true)) {
-    doc = decode_utf16(bytes, 0, true);
-  } else {
-    doc = decode_declared(bytes);
-  }
-  if (doc) blank_declaration(doc->text);
-  return doc;
+  return decode(bytes, nullptr);
+}
+
+Expected<Utf8Document> decode_owned_xml_document(std::string&& bytes) {
+  const std::string_view view = bytes;
+  return decode(view, &bytes);
 }
 
 std::optional<XmlDeclaration> find_xml_declaration(std::string_view text) {
@@ -258,8 +291,24 @@ EncodingName classify_encoding_name(std::string_view name) {
 
 std::optional<std::size_t> find_invalid_utf8(std::string_view text) {
   const auto byte = [&text](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  // ASCII, the bulk of any report, is skipped 16 bytes at a time.
+  constexpr std::uint64_t k_high_bits = 0x8080808080808080ULL;
   std::size_t i = 0;
   while (i < text.size()) {
+    while (text.size() - i >= 16) {
+      std::uint64_t words[2];
+      std::memcpy(words, text.data() + i, sizeof words);
+      if (((words[0] | words[1]) & k_high_bits) != 0) break;
+      i += 16;
+    }
+    if (text.size() - i >= 8) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if ((word & k_high_bits) == 0) {
+        i += 8;
+        continue;
+      }
+    }
     const unsigned char b = byte(i);
     if (b < 0x80) {
       ++i;

@@ -36,6 +36,10 @@ struct Utf8Document {
 // unpaired UTF-16 surrogate, odd UTF-16 length) or of a NUL character,
 // which XML does not allow in any encoding.
 [[nodiscard]] Expected<Utf8Document> decode_xml_document(std::string_view bytes);
+// The same, consuming bytes: a document that is already UTF-8 becomes the
+// text without a copy (a BOM is cut off in place); converted input is
+// released as soon as the text is made. bytes is left empty or moved from.
+[[nodiscard]] Expected<Utf8Document> decode_owned_xml_document(std::string&& bytes);
 
 // The XML declaration (<?xml ... ?>, matched case-insensitively), found at
 // the start of text after whitespace and comments. Quoting, spacing and case

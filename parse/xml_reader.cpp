@@ -17,6 +17,12 @@ bool is_text(const pugi::xml_node& node) {
   return node.type() == pugi::node_pcdata || node.type() == pugi::node_cdata;
 }
 
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 class StringWriter : public pugi::xml_writer {
  public:
   explicit StringWriter(std::string& out) : m_out(out) {}
@@ -31,32 +37,35 @@ class StringWriter : public pugi::xml_writer {
 }  // namespace
 
 std::string_view local_name(const pugi::xml_node& node) {
-  std::string_view name = node.name();
-  const auto colon = name.find(':');
-  return colon == std::string_view::npos ? name : name.substr(colon + 1);
+  const char* const name = node.name();
+  const char* local = name;
+  const char* p = name;
+  for (; *p != '\0'; ++p) {
+    if (*p == ':' && local == name) local = p + 1;
+  }
+  return {local, static_cast<std::size_t>(p - local)};
 }
 
 std::optional<std::string> element_text(const pugi::xml_node& node) {
+  const char* const embedded = node.value();
   const pugi::xml_node first = node.first_child();
-  if (!first) return std::nullopt;
-  if (is_text(first) && !first.next_sibling()) return trimmed_or_absent(first.value());
-  std::string joined;
-  for (const pugi::xml_node& part : node.children()) {
+  if (!first) return trimmed_or_absent(embedded);
+  if (*embedded == '\0' && is_text(first) && !first.next_sibling()) {
+    return trimmed_or_absent(first.value());
+  }
+  std::string joined = embedded;
+  for (pugi::xml_node part = first; part; part = part.next_sibling()) {
     if (is_text(part)) joined += part.value();
   }
   return trimmed_or_absent(joined);
 }
 
-std::string trimmed_text(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
+std::string trimmed_text(std::string_view s) { return std::string(trimmed(s)); }
 
 std::optional<std::string> trimmed_or_absent(std::string_view s) {
-  std::string text = trimmed_text(s);
+  const std::string_view text = trimmed(s);
   if (text.empty()) return std::nullopt;
-  return text;
+  return std::string(text);
 }
 
 std::string clipped(std::string_view value) {
@@ -105,7 +114,7 @@ pugi::xml_node XmlReader::child(const pugi::xml_node& parent, const ElementPath&
       found = node;
       continue;
     }
-    warn(fmt::format("{}/{} appears more than once; the first is used", parent_path.str(), name));
+    warn_repeated(parent_path, name);
     break;
   }
   return found;
@@ -122,12 +131,18 @@ std::optional<std::string> XmlReader::verdict(const pugi::xml_node& parent,
                                               const ElementPath& parent_path,
                                               std::string_view name) {
   auto value = text(parent, parent_path, name);
-  if (value) {
-    for (char& c : *value) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
+  if (value) lower_ascii(*value);
   return value;
+}
+
+void XmlReader::lower_ascii(std::string& value) {
+  for (char& c : value) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+}
+
+void XmlReader::warn_repeated(const ElementPath& parent_path, std::string_view name) {
+  warn(fmt::format("{}/{} appears more than once; the first is used", parent_path.str(), name));
 }
 
 }  // namespace dmarc::parse

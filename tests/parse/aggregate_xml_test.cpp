@@ -652,6 +652,120 @@ TEST(AggregateXml, RejectsHostileInput) {
   }
 }
 
+TEST(AggregateXml, NamesRepeatedRecordsAndCountsThoseAfterTheTenth) {
+  const std::string other = replaced(record(), "192.0.2.1", "192.0.2.2");
+  std::string records = record() + other;
+  for (int i = 0; i < 12; ++i) records += (i % 2 == 0) ? record() : other;
+  const auto r = parse(report(k_metadata, k_policy, records));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->records.size(), 14u);
+  EXPECT_TRUE(has_warning(*r, "feedback/record[3] repeats feedback/record[1]; both are kept"))
+      << warnings_of(*r);
+  EXPECT_TRUE(has_warning(*r, "feedback/record[4] repeats feedback/record[2]; both are kept"))
+      << warnings_of(*r);
+  EXPECT_TRUE(has_warning(*r, "feedback/record[12] repeats feedback/record[2]"))
+      << warnings_of(*r);
+  EXPECT_FALSE(has_warning(*r, "feedback/record[13] repeats")) << warnings_of(*r);
+  EXPECT_EQ(r->warnings.back(), "2 more records repeat earlier ones");
+}
+
+TEST(AggregateXml, DoesNotNameRecordsThatDifferOnlyInAuthResults) {
+  const std::string other = replaced(record(), "<result>fail</result>", "<result>pass</result>");
+  const auto r = parse(report(k_metadata, k_policy, record() + other));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(has_warning(*r, "repeats")) << warnings_of(*r);
+}
+
+// The depth check walks a <record> only when its size allows the nesting:
+// the limit holds exactly for small and for large (padded) records.
+TEST(AggregateXml, AppliesDepthLimitExactlyWhateverTheRecordSize) {
+  constexpr std::uint32_t k_limit = 40;
+  for (const std::string& padding : {std::string(), std::string(5000, ' ')}) {
+    for (std::uint32_t depth : {k_limit, k_limit + 1}) {
+      // <feedback> (1) <record> (2) <extension> (3) then a chain to depth.
+      std::string chain;
+      for (std::uint32_t i = 4; i <= depth; ++i) chain += "<x>";
+      for (std::uint32_t i = 4; i <= depth; ++i) chain += "</x>";
+      const std::string rest = std::string(k_record_rest) + "<extension>" + padding + chain +
+                               "</extension>";
+      Limits limits;
+      limits.max_xml_depth = k_limit;
+      const auto r = parse(report(k_metadata, k_policy, record(k_row, rest) + record()), limits);
+      if (depth <= k_limit) {
+        EXPECT_TRUE(r) << "depth " << depth << ": " << r.error().message;
+      } else {
+        ASSERT_FALSE(r) << "depth " << depth;
+        EXPECT_EQ(r.error().code, Code::too_large);
+        EXPECT_EQ(r.error().message, "XML nesting depth exceeds max_xml_depth (40)");
+      }
+    }
+  }
+}
+
+TEST(AggregateXml, AppliesDepthLimitOfOneToTheRootsChildren) {
+  Limits limits;
+  limits.max_xml_depth = 1;
+  const auto r = parse(report(), limits);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::too_large);
+  limits.max_xml_depth = 0;
+  EXPECT_FALSE(parse("<feedback/>", limits));
+  limits.max_xml_depth = 1;
+  const auto lone_root = parse("<feedback/>", limits);
+  ASSERT_FALSE(lone_root);
+  EXPECT_EQ(lone_root.error().code, Code::missing_field) << lone_root.error().message;
+}
+
+// parse_aggregate_report(std::string&&) returns exactly what the view
+// overload returns: records, warnings and errors, for every encoding.
+TEST(AggregateXml, ConsumingOverloadMatchesViewOverload) {
+  const std::string full = report();
+  std::string utf16 = "\xFF\xFE";
+  for (char c : full) {
+    utf16 += c;
+    utf16 += '\0';
+  }
+  const std::vector<std::string> inputs = {
+      full,
+      "\xEF\xBB\xBF" + full,
+      replaced(report(), "UTF-8", "windows-1252") + "<!-- \x93x\x94 -->",
+      replaced(replaced(report(), "UTF-8", "ISO-8859-1"), "Example Org", "Caf\xE9"),
+      replaced(report(), "UTF-8", "bogus"),
+      replaced(replaced(report(), "UTF-8", "bogus"), "Example Org", "\x92"),
+      utf16,
+      replaced(report(), "Example Org", "Example \xC3\x28"),
+      "\xEF\xBB\xBF<feedback>\n<report_metadata>\n</feedback>",
+      replaced(report(), "<feedback>", "<!DOCTYPE feedback [<!ENTITY x \"y\">]><feedback>"),
+      nested(300),
+      "<html/>",
+      report(k_metadata, k_policy, record() + record() + record()),
+      with_count("x", 2),
+  };
+  for (const std::string& input : inputs) {
+    const auto from_view = parse(input);
+    std::string owned = input;
+    const auto from_owned = parse_aggregate_report(std::move(owned), Limits{});
+    ASSERT_EQ(from_view.has_value(), from_owned.has_value()) << input;
+    if (from_view) {
+      EXPECT_EQ(*from_view, *from_owned) << input;
+    } else {
+      EXPECT_EQ(from_view.error().code, from_owned.error().code) << input;
+      EXPECT_EQ(from_view.error().message, from_owned.error().message) << input;
+    }
+  }
+}
+
+TEST(AggregateXml, ConsumingOverloadRefusesTooLargeDocument) {
+  std::string xml = report();
+  const std::size_t size = xml.size();
+  const auto r = parse_aggregate_report(std::move(xml), with_max_xml_bytes(size - 1));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::too_large);
+  EXPECT_EQ(r.error().message, "XML document of " + std::to_string(size) +
+                                  " bytes exceeds max_xml_bytes (" + std::to_string(size - 1) +
+                                  ")");
+}
+
 TEST(AggregateXml, NamesInputOffsetOfInvalidUtf8) {
   const std::string xml = replaced(report(), "Example Org", "Example \xC3\x28");
   const auto r = parse(xml);

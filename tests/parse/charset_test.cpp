@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace dmarc::parse {
 namespace {
@@ -105,6 +106,86 @@ TEST(ClassifyEncodingName, IsCaseInsensitiveAndKnowsAliases) {
   EXPECT_EQ(classify_encoding_name("US-ASCII"), EncodingName::ascii);
   EXPECT_EQ(classify_encoding_name("UTF-16"), EncodingName::utf16);
   EXPECT_EQ(classify_encoding_name("klingon"), EncodingName::unknown);
+}
+
+// The ASCII fast path reads 16 and 8 bytes at a time: a bad byte or a
+// multi-byte sequence at every position around those word boundaries.
+TEST(FindInvalidUtf8, FindsBadByteAtEveryPositionAroundWordBoundaries) {
+  for (std::size_t length : {7u, 8u, 9u, 15u, 16u, 17u, 31u, 33u, 40u}) {
+    for (std::size_t at = 0; at < length; ++at) {
+      std::string text(length, 'a');
+      text[at] = '\x80';
+      EXPECT_EQ(find_invalid_utf8(text), at) << "length " << length << ", stray byte at " << at;
+      text[at] = '\xFF';
+      EXPECT_EQ(find_invalid_utf8(text), at) << "length " << length << ", 0xFF at " << at;
+    }
+  }
+}
+
+TEST(FindInvalidUtf8, AcceptsSequencesAcrossWordBoundaries) {
+  for (std::string_view sequence : {"\u00E9", "\u20AC", "\U0001F600"}) {
+    for (std::size_t at = 0; at < 34; ++at) {
+      std::string text(at, 'a');
+      text += sequence;
+      text += std::string(40 - at, 'b');
+      EXPECT_EQ(find_invalid_utf8(text), std::nullopt) << "sequence at " << at;
+    }
+  }
+}
+
+TEST(FindInvalidUtf8, FindsSequenceTruncatedByTheEndOfALongText) {
+  for (std::size_t ascii : {6u, 7u, 14u, 15u, 16u, 29u}) {
+    std::string text(ascii, 'a');
+    text += "\xF0\x9F\x98";
+    EXPECT_EQ(find_invalid_utf8(text), ascii) << ascii << " ASCII bytes first";
+  }
+}
+
+TEST(FindInvalidUtf8, FindsSecondBadSequenceAfterAValidOne) {
+  const std::string text = std::string(20, 'a') + "\u00E9" + std::string(20, 'b') + "\xC0\x80";
+  EXPECT_EQ(find_invalid_utf8(text), 42u);
+}
+
+// decode_owned_xml_document gives what decode_xml_document gives, for every
+// way a document can come in.
+TEST(DecodeOwnedXmlDocument, MatchesDecodeOfAView) {
+  const std::vector<std::string> inputs = {
+      "<a>caf\u00E9</a>",
+      "\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<a>x</a>",
+      "<?xml version=\"1.0\" encoding=\"windows-1252\"?><a>\x80 caf\xE9</a>",
+      "<?xml version='1.0' encoding='ISO-8859-1'?><a>\xE9</a>",
+      "<?xml version=\"1.0\" encoding=\"bogus\"?><a>\u00E9</a>",
+      "<?xml version=\"1.0\" encoding=\"bogus\"?><a>\x92</a>",
+      "\xFF\xFE" + utf16_bytes(u"<?xml version=\"1.0\" encoding=\"UTF-16\"?><a>\u00E9</a>", false),
+      utf16_bytes(u"<a>x</a>", true),
+      "<a>\xFF</a>",
+      "\xEF\xBB\xBF<a>\xFF</a>",
+      std::string("<a>\0</a>", 8),
+      "\xFF\xFE" + utf16_bytes(u"<a>\xD800</a>", false),
+      "",
+  };
+  for (const std::string& input : inputs) {
+    const auto from_view = decode_xml_document(input);
+    std::string owned = input;
+    const auto from_owned = decode_owned_xml_document(std::move(owned));
+    ASSERT_EQ(from_view.has_value(), from_owned.has_value()) << input;
+    if (!from_view) {
+      EXPECT_EQ(from_view.error().message, from_owned.error().message) << input;
+      continue;
+    }
+    EXPECT_EQ(from_view->text, from_owned->text) << input;
+    EXPECT_EQ(from_view->encoding, from_owned->encoding) << input;
+    EXPECT_EQ(from_view->input_offset, from_owned->input_offset) << input;
+    EXPECT_EQ(from_view->warnings, from_owned->warnings) << input;
+  }
+}
+
+TEST(DecodeOwnedXmlDocument, KeepsTheBufferOfUtf8Input) {
+  std::string input = "<a>" + std::string(1000, 'x') + "</a>";
+  const char* const buffer = input.data();
+  const auto doc = decode_owned_xml_document(std::move(input));
+  ASSERT_TRUE(doc) << doc.error().message;
+  EXPECT_EQ(doc->text.data(), buffer);
 }
 
 TEST(DecodeXmlDocument, StripsUtf8BomAndRemembersItsLength) {

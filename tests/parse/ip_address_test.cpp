@@ -31,6 +31,21 @@ TEST(NormalizeIp, IgnoresSurroundingWhitespace) {
   EXPECT_EQ(normalize_ip("\t2001:db8::1 \r\n"), "2001:db8::1");
 }
 
+TEST(NormalizeIp, RejectsDottedQuadsThatInetPtonRefuses) {
+  for (std::string_view text :
+       {"01.2.3.4", "1.2.3.04", "1.2.3.00", "256.1.1.1", "1.2.3.256", "1.2.3.", ".1.2.3",
+        "1..2.3", "1.2.3.4.", "1.2.3.4.5", "1234.1.1.1", "1.2.3.4a", "1.2.3", "1.2.3.-4"}) {
+    EXPECT_EQ(normalize_ip(text), std::nullopt) << '"' << text << '"';
+  }
+}
+
+TEST(NormalizeIp, KeepsEveryCanonicalOctet) {
+  for (int octet : {0, 1, 9, 10, 99, 100, 199, 200, 249, 250, 255}) {
+    const std::string text = "10." + std::to_string(octet) + ".0." + std::to_string(octet);
+    EXPECT_EQ(normalize_ip(text), text);
+  }
+}
+
 TEST(NormalizeIp, RejectsTextThatIsNotAnAddress) {
   const std::string with_nul("1.2.3.4\0", 8);
   const std::string very_long(200, '1');
