@@ -13,6 +13,7 @@
 #include <optional>
 #include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "ingest/mail.hpp"
@@ -458,8 +459,10 @@ void Pipeline::analyse_payload(Prepared& input, std::string_view bytes, std::str
       }
       continue;
     }
-    Expected<parse::AggregateReport> report = parse::parse_aggregate_report(doc.bytes, m_limits);
-    // The document's text is no longer needed: free it before the next one.
+    // Parsed in its own buffer, which the parse consumes: the text is not
+    // copied, and is freed before the next document.
+    Expected<parse::AggregateReport> report =
+        parse::parse_aggregate_report(std::move(doc.bytes), m_limits);
     std::string().swap(doc.bytes);
     if (!report) {
       input.fail(std::move(where), report.error());
