@@ -221,6 +221,11 @@ void Pipeline::ingest_files(const std::vector<std::filesystem::path>& files) {
   std::size_t next = 0;
   std::size_t written = 0;
   bool stop = false;
+  // Inputs the writer has stored, freed by the workers: a report's many
+  // small strings were allocated by a worker, and freeing them from the
+  // writer's thread costs the writer (glibc returns each to the worker's
+  // arena under that arena's lock).
+  std::vector<Prepared> spent;
 
   auto work = [&] {
     // The worker's own read-only connection finds inputs stored by earlier
@@ -239,7 +244,10 @@ void Pipeline::ingest_files(const std::vector<std::filesystem::path>& files) {
       space_changed.wait(lock, [&] { return stop || next >= files.size() || next < written + window; });
       if (stop || next >= files.size()) return;
       const std::size_t i = next++;
+      std::vector<Prepared> to_free;
+      to_free.swap(spent);
       lock.unlock();
+      to_free.clear();
       Slot done;
       try {
         done.input = read_file(files[i]);
@@ -283,6 +291,8 @@ void Pipeline::ingest_files(const std::vector<std::filesystem::path>& files) {
     space_changed.notify_all();
     if (slot.error) std::rethrow_exception(slot.error);
     store_one(slot.input);
+    std::lock_guard lock(mutex);
+    spent.push_back(std::move(slot.input));
   }
   if (batch) batch->commit();
 }
@@ -517,7 +527,6 @@ void Pipeline::apply(Prepared& input) {
         } else {
           ++m_stats.duplicates;
         }
-        action.report.reset();
         break;
       }
     }
