@@ -90,6 +90,16 @@ TEST(StoreOpen, NewerSchemaVersionIsFatal) {
   EXPECT_EQ(query_int(path, "PRAGMA user_version"), 4);  // left alone
 }
 
+TEST(StoreOpen, NewDatabaseHasSixteenKibPagesAndAnOldOneKeepsItsOwn) {
+  TempDir dir;
+  { Store store(dir.file("new.db")); }
+  EXPECT_EQ(query_int(dir.file("new.db"), "PRAGMA page_size"), 16384);
+  // A database made with 4096-byte pages (by an earlier version) keeps them.
+  test::exec(dir.file("old.db"), "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL");
+  { Store store(dir.file("old.db")); }
+  EXPECT_EQ(query_int(dir.file("old.db"), "PRAGMA page_size"), 4096);
+}
+
 TEST(StoreOpen, FileThatIsNotSqliteIsFatalNamingThePath) {
   TempDir dir;
   const auto path = dir.file("report.xml");
