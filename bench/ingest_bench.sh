@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times `dmarcdb ingest` (docs/performance.md, "Ingest"):
 #   fresh   the corpus folder into a new database
-#   again   the same folder into the same database (every report a duplicate)
+#   again   the same folder into the same database (every input already stored)
 #   huge    one report of HUGE records (.xml.gz) into a new database
 #   scale   the corpus SCALE times (other seeds) into a new database, for peak RSS
 # printing wall and CPU time (user + system), reports/s, records/s, MB/s of
@@ -72,7 +72,7 @@ echo "records $records, XML $((bytes / 1000000)) MB, files $(du -sm "$work/corpu
 echo "== $runs runs each, medians (wall: elapsed; CPU: user + system; RSS: the largest)"
 header
 run fresh "$reports" "$records" "$bytes" 1 "$work/corpus"
-# The fresh database of the last run is ingested again: every report a duplicate.
+# The fresh database of the last run is ingested again: every input already stored.
 cp "$work/fresh.db" "$work/again.db"
 run again "$reports" "$records" "$bytes" 0 "$work/corpus"
 
