@@ -49,6 +49,11 @@ dns::CaresOptions cares_options(const NameSettings& settings) {
   return dns_options;
 }
 
+report::PublicSuffixList load_psl(const NameSettings& settings) {
+  return settings.psl_file.empty() ? report::PublicSuffixList::system_default()
+                                   : report::PublicSuffixList::from_file(settings.psl_file);
+}
+
 }  // namespace
 
 void report_spf_advice(report::Summary& summary, const NameSettings& settings) {
@@ -66,16 +71,17 @@ void report_spf_advice(report::Summary& summary, const NameSettings& settings) {
   dns::CaresResolver cares(options);
   constexpr std::size_t k_give_up_after_timeouts = 1;
   spf::CachedResolver resolver(cares, spf::k_default_cache_entries, k_give_up_after_timeouts);
-  report::annotate_spf(summary, resolver, senders);
+  const report::PublicSuffixList psl = load_psl(settings);
+  report::annotate_spf(summary, resolver, senders, [&psl](std::string_view name) {
+    return psl.organisational_domain(name);
+  });
 }
 
 report::SourceNames report_names(store::Store& store,
                                  const std::vector<store::PeriodRecord>& current,
                                  const report::SummaryOptions& options,
                                  const NameSettings& settings, std::ostream& err) {
-  const report::PublicSuffixList psl = settings.psl_file.empty()
-                                           ? report::PublicSuffixList::system_default()
-                                           : report::PublicSuffixList::from_file(settings.psl_file);
+  const report::PublicSuffixList psl = load_psl(settings);
   std::unique_ptr<dns::Resolver> resolver;
   if (!settings.no_dns) {
     resolver = std::make_unique<dns::CaresResolver>(cares_options(settings));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "spf/check_host.hpp"
+#include "spf/domain_check.hpp"
 #include "spf/record_check.hpp"
 
 namespace dmarc::report {
@@ -19,16 +20,30 @@ std::string lower(std::string text) {
   return text;
 }
 
-// Relaxed alignment, approximated without the public suffix list: one domain
-// is the other or under it.
-bool aligned(const std::string& a, const std::string& b) {
-  const std::string x = lower(a);
-  const std::string y = lower(b);
+// How an SPF domain aligns with the header From domain (RFC 7489 3.1.2).
+enum class Alignment {
+  strict,   // the same name
+  relaxed,  // the same organisational domain only
+  none,
+};
+
+// With the organisational domains (the public suffix list) when both have
+// one; without, approximated: one domain is the other or under it.
+Alignment alignment(const std::string& envelope, const std::string& header,
+                    const spf::OrganisationalDomain& organisational_domain) {
+  const std::string x = lower(envelope);
+  const std::string y = lower(header);
+  if (x == y) return Alignment::strict;
+  if (organisational_domain) {
+    const std::string a = organisational_domain(x);
+    const std::string b = organisational_domain(y);
+    if (!a.empty() && !b.empty()) return a == b ? Alignment::relaxed : Alignment::none;
+  }
   auto under = [](const std::string& n, const std::string& d) {
     return n.size() > d.size() && n.compare(n.size() - d.size(), d.size(), d) == 0 &&
            n[n.size() - d.size() - 1] == '.';
   };
-  return x == y || under(x, y) || under(y, x);
+  return under(x, y) || under(y, x) ? Alignment::relaxed : Alignment::none;
 }
 
 // The envelope domains of a source: envelope_from, else the SPF result domains.
@@ -51,8 +66,9 @@ std::vector<std::string> envelope_domains(const SourceSummary& s, const std::str
 
 class Advisor {
  public:
-  Advisor(dns::Resolver& resolver, const spf::SenderTable& senders)
-      : m_resolver(resolver), m_senders(senders) {}
+  Advisor(dns::Resolver& resolver, const spf::SenderTable& senders,
+          const spf::OrganisationalDomain& organisational_domain)
+      : m_resolver(resolver), m_senders(senders), m_organisational_domain(organisational_domain) {}
 
   std::string advise(const SourceSummary& s, const std::string& policy_domain) {
     std::vector<std::string> parts;
@@ -72,6 +88,16 @@ class Advisor {
   const spf::RecordCheck& record(const std::string& domain) {
     auto found = m_records.find(domain);
     if (found == m_records.end()) found = m_records.emplace(domain, spf::check_record(m_resolver, domain)).first;
+    return found->second;
+  }
+
+  const spf::DmarcCheck& dmarc(const std::string& domain) {
+    auto found = m_dmarc.find(domain);
+    if (found == m_dmarc.end()) {
+      found =
+          m_dmarc.emplace(domain, spf::check_dmarc(m_resolver, domain, m_organisational_domain))
+              .first;
+    }
     return found->second;
   }
 
@@ -106,14 +132,25 @@ class Advisor {
     const spf::Evaluation ev =
         spf::check_host(m_resolver, s.source_ip, envelope, "postmaster@" + envelope, envelope);
     switch (ev.result) {
-      case spf::Result::pass:
-        if (!aligned(envelope, header)) {
+      case spf::Result::pass: {
+        const Alignment aligned = alignment(envelope, header, m_organisational_domain);
+        if (aligned == Alignment::none) {
           return fmt::format("SPF passes for {} but header_from is {}: set a custom return-path under {}",
                              envelope, header, header);
+        }
+        if (aligned == Alignment::relaxed) {
+          const spf::DmarcCheck& policy = dmarc(header);
+          if (policy.aspf == "s" && !policy.found_at.empty()) {
+            return fmt::format("SPF passes for {}, which aligns with header_from {} only in relaxed "
+                               "mode, and the DMARC record of {} sets aspf=s: use a return-path of "
+                               "exactly {}, or set aspf=r",
+                               envelope, header, policy.found_at, header);
+          }
         }
         return fmt::format("SPF passes for {} now ({}): the record changed after these reports, or "
                            "the mail was forwarded",
                            envelope, ev.mechanism);
+      }
       case spf::Result::temperror:
         return {};
       case spf::Result::permerror:
@@ -139,14 +176,18 @@ class Advisor {
 
   dns::Resolver& m_resolver;
   const spf::SenderTable& m_senders;
+  const spf::OrganisationalDomain& m_organisational_domain;
   std::map<std::string, spf::RecordCheck> m_records;
+  std::map<std::string, spf::DmarcCheck> m_dmarc;
 };
 
 }  // namespace
 
-SpfAdviceStats annotate_spf(Summary& summary, dns::Resolver& resolver, const spf::SenderTable& senders) {
+SpfAdviceStats annotate_spf(Summary& summary, dns::Resolver& resolver,
+                            const spf::SenderTable& senders,
+                            const spf::OrganisationalDomain& organisational_domain) {
   SpfAdviceStats stats;
-  Advisor advisor(resolver, senders);
+  Advisor advisor(resolver, senders, organisational_domain);
   for (auto& domain : summary.domains) {
     for (auto& source : domain.flagged) {
       if (source.diagnosis == Diagnosis::forwarding) continue;

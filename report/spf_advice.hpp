@@ -14,6 +14,7 @@
 
 #include "dns/resolver.hpp"
 #include "report/summary.hpp"
+#include "spf/domain_check.hpp"
 #include "spf/senders.hpp"
 
 namespace dmarc::report {
@@ -29,7 +30,10 @@ struct SpfAdviceStats {
 // Rewrites SourceSummary::advice of every flagged source whose failure is
 // about SPF (not forwarding) with the DNS findings. resolver should cache
 // (spf::CachedResolver): many sources share the same records.
+// organisational_domain (the public suffix list) decides relaxed alignment;
+// without it a domain aligns with the ones it is under or above.
 SpfAdviceStats annotate_spf(Summary& summary, dns::Resolver& resolver,
-                            const spf::SenderTable& senders);
+                            const spf::SenderTable& senders,
+                            const spf::OrganisationalDomain& organisational_domain = {});
 
 }  // namespace dmarc::report

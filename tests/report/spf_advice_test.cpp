@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 
 #include "tests/spf/fake_resolver.hpp"
 
@@ -80,6 +81,59 @@ TEST(AnnotateSpf, ForwardedSourcesAndDnsFailuresKeepTheReportAdvice) {
   annotate_spf(summary, dns, spf::SenderTable::builtin());
   EXPECT_EQ(advice_of(summary), "from the reports");
   EXPECT_EQ(dns.queries, 1);
+}
+
+// The organisational domain as the public suffix list gives it for these
+// names: the last two labels.
+std::string last_two_labels(std::string_view name) {
+  const std::size_t last = name.rfind('.');
+  if (last == std::string_view::npos || last == 0) return {};
+  const std::size_t before = name.rfind('.', last - 1);
+  return std::string(before == std::string_view::npos ? name : name.substr(before + 1));
+}
+
+Summary header_and_envelope(const std::string& header, const std::string& envelope) {
+  Summary summary = one_source("198.51.100.7", envelope, "");
+  summary.domains[0].flagged[0].header_from = {header};
+  return summary;
+}
+
+TEST(AnnotateSpf, SubdomainsOfOneOrganisationAlignRelaxedAndGetNoReturnPathAdvice) {
+  FakeResolver dns;
+  dns.txt("bounce.example.com", "v=spf1 ip4:198.51.100.0/24 -all");
+  Summary summary = header_and_envelope("news.example.com", "bounce.example.com");
+  annotate_spf(summary, dns, spf::SenderTable::builtin(), last_two_labels);
+  EXPECT_EQ(advice_of(summary),
+            "SPF passes for bounce.example.com now (ip4:198.51.100.0/24): the record changed "
+            "after these reports, or the mail was forwarded");
+  // Without the organisational domains neither name is under the other.
+  summary = header_and_envelope("news.example.com", "bounce.example.com");
+  annotate_spf(summary, dns, spf::SenderTable::builtin());
+  EXPECT_EQ(advice_of(summary),
+            "SPF passes for bounce.example.com but header_from is news.example.com: set a custom "
+            "return-path under news.example.com");
+}
+
+TEST(AnnotateSpf, StrictSpfAlignmentInTheDmarcRecordIsNamed) {
+  FakeResolver dns;
+  dns.txt("bounce.example.com", "v=spf1 ip4:198.51.100.0/24 -all");
+  dns.txt("_dmarc.example.com", "v=DMARC1; p=reject; aspf=s");
+  Summary summary = header_and_envelope("news.example.com", "bounce.example.com");
+  annotate_spf(summary, dns, spf::SenderTable::builtin(), last_two_labels);
+  EXPECT_EQ(advice_of(summary),
+            "SPF passes for bounce.example.com, which aligns with header_from news.example.com "
+            "only in relaxed mode, and the DMARC record of example.com sets aspf=s: use a "
+            "return-path of exactly news.example.com, or set aspf=r");
+}
+
+TEST(AnnotateSpf, DifferentOrganisationsNeedACustomReturnPath) {
+  FakeResolver dns;
+  dns.txt("mail.esp.example", "v=spf1 ip4:198.51.100.0/24 -all");
+  Summary summary = header_and_envelope("example.com", "mail.esp.example");
+  annotate_spf(summary, dns, spf::SenderTable::builtin(), last_two_labels);
+  EXPECT_EQ(advice_of(summary),
+            "SPF passes for mail.esp.example but header_from is example.com: set a custom "
+            "return-path under example.com");
 }
 
 }  // namespace
