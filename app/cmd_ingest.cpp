@@ -21,6 +21,7 @@ int cmd_ingest(const std::vector<std::string>& args, Streams streams) {
   Limits limits;
   std::vector<std::string> paths;
   bool quiet = false;
+  bool reread = false;
   po::options_description desc(
       "usage: dmarcdb ingest [OPTIONS] PATH...\n"
       "       dmarcdb ingest [OPTIONS] --imap imaps://user@host/MAILBOX [--imap ...]\n"
@@ -29,14 +30,20 @@ int cmd_ingest(const std::vector<std::string>& args, Streams streams) {
       "(.eml or any RFC 822 file), mbox files, or - for standard input, and stores\n"
       "them. Containers are recognised by their bytes, not their names: gzip, zip,\n"
       "zlib, XML. A report already stored is counted as a duplicate. Inputs that\n"
-      "hold no report are recorded (see dmarcdb failures).\n\n"
+      "hold no report are recorded (see dmarcdb failures). An input whose exact\n"
+      "bytes were stored before without a failure is not read again (counted as\n"
+      "already stored) unless --reread is given.\n\n"
       "With --imap, only messages newer than the last run are fetched; flags are\n"
       "left as they were unless --mark-seen or --move-to is given.\n\n"
       "Exit status: 0, also when some inputs failed to parse; 1 when an input could\n"
       "not be read at all or the database failed; 2 for usage errors; 3 IMAP login\n"
       "failed; 4 IMAP mailbox missing; 5 IMAP network failure after retries.\n\nOptions");
   add_common_options(desc, db_path);
-  desc.add_options()("quiet,q", po::bool_switch(&quiet), "print only the summary line");
+  desc.add_options()("quiet,q", po::bool_switch(&quiet), "print only the summary line")(
+      "reread", po::bool_switch(&reread),
+      "read inputs again even when their exact bytes were stored before (e.g. after an "
+      "upgrade that reads some inputs differently); nothing stored is changed, new reports "
+      "are added");
   po::options_description limit_desc("Limits for untrusted input (see docs/limits.md)");
   add_limit_options(limit_desc, limits);
   desc.add(limit_desc);
@@ -72,6 +79,7 @@ int cmd_ingest(const std::vector<std::string>& args, Streams streams) {
     if (show_warnings) streams.err << "dmarcdb: " << report::sanitize_for_terminal(line) << "\n";
   };
   ingest::Pipeline pipeline(store, limits, warn);
+  pipeline.set_reread(reread);
   auto summary = [&](const ingest::IngestStats& s, std::uint64_t too_large, double elapsed) {
     streams.out << fmt::format(
         "ingested {} inputs: {} new reports, {} duplicates, {} other, {} failures, {} records, "

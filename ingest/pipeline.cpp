@@ -233,7 +233,7 @@ void Pipeline::ingest_files(const std::vector<std::filesystem::path>& files) {
     // input is read, which gives the same result.
     std::unique_ptr<store::RawLookup> lookup;
     try {
-      lookup = m_store.open_lookup();
+      if (!m_reread) lookup = m_store.open_lookup();
     } catch (const Fatal&) {
     }
     const KnownLookup known = [&lookup](std::string_view sha256) {
@@ -366,7 +366,8 @@ void Pipeline::prepare(Prepared& input, const KnownLookup& known) const {
   // Bytes stored before, and all that came of them: nothing new can come of
   // reading them again. Bytes with a recorded failure are read again, since a
   // newer version or higher limits may read them now.
-  std::optional<store::KnownRaw> found = known(input.raw.sha256);
+  std::optional<store::KnownRaw> found;
+  if (!m_reread) found = known(input.raw.sha256);
   if (found && found->failures == 0) {
     input.known = found;
   } else {

@@ -54,6 +54,10 @@ class Pipeline {
 
   const IngestStats& stats() const { return m_stats; }
 
+  // When on, inputs whose exact bytes were stored before are read again
+  // instead of being counted as unchanged (off by default).
+  void set_reread(bool on) { m_reread = on; }
+
  private:
   struct Prepared;
 
@@ -61,6 +65,7 @@ class Pipeline {
   Limits m_limits;
   std::function<void(std::string_view)> m_warn;
   IngestStats m_stats;
+  bool m_reread = false;
 
   // Reading and parsing (no database access; safe on worker threads) make a
   // Prepared input; apply() writes it, in input order, on the calling thread.

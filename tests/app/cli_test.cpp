@@ -95,6 +95,12 @@ TEST_F(Cli, IngestPrintsOneSummaryLineAndStoresTheReport) {
                            "0 records, 0 unreadable, 1 already stored, "),
             std::string::npos)
       << again.out;
+  // --reread reads them anyway: the report is a duplicate.
+  Result reread = run("ingest --reread --db " + m_db + " " + (m_dir / "r.xml").string());
+  EXPECT_NE(reread.out.find("ingested 1 inputs: 0 new reports, 1 duplicates, 0 other, "
+                            "0 failures, 0 records, 0 unreadable, 0 already stored, "),
+            std::string::npos)
+      << reread.out;
   // The same report in other bytes is read and recognised as a duplicate.
   std::ofstream(m_dir / "r2.xml") << k_report << "\n";
   Result copy = run("ingest --db " + m_db + " " + (m_dir / "r2.xml").string());

@@ -179,6 +179,17 @@ TEST(PipelineFolder, FolderAgainSkipsStoredFilesAndReadsChangedOnes) {
     EXPECT_EQ(store.counts().reports, first.reports + 1);
     EXPECT_EQ(store.counts().raw_reports, first.raw_reports + 2);
   }
+  // Asked to, the workers read every file again: nothing new, all duplicates.
+  {
+    const store::TableCounts before = store.counts();
+    Pipeline pipeline(store, Limits{});
+    pipeline.set_reread(true);
+    pipeline.ingest_path(folder);
+    EXPECT_EQ(pipeline.stats().unchanged, 0u);
+    EXPECT_EQ(pipeline.stats().duplicates, static_cast<std::uint64_t>(k_files));
+    EXPECT_EQ(pipeline.stats().other, 1u);  // junk.bin
+    EXPECT_EQ(store.counts(), before);
+  }
 }
 
 }  // namespace
