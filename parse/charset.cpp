@@ -301,6 +301,7 @@ std::optional<std::size_t> find_invalid_utf8(std::string_view text) {
       if (((words[0] | words[1]) & k_high_bits) != 0) break;
       i += 16;
     }
+    if (i == text.size()) break;  // the text ended with those 16 bytes
     if (text.size() - i >= 8) {
       std::uint64_t word = 0;
       std::memcpy(&word, text.data() + i, sizeof word);

@@ -20,6 +20,7 @@
 #include "store/store.hpp"
 #include "tests/support/nsd.hpp"
 #include "tests/support/sample_names.hpp"
+#include "tests/support/udp_listener.hpp"
 
 namespace fs = std::filesystem;
 
@@ -72,34 +73,6 @@ const std::vector<std::string> k_sample_ips{"203.0.113.50", "203.0.113.51", "198
                                             "203.0.113.90", "203.0.113.25", "198.51.100.140"};
 
 // A bound UDP socket on 127.0.0.1 that counts the datagrams sent to it.
-class UdpListener {
- public:
-  UdpListener() {
-    m_fd = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof(address);
-    bind(m_fd, reinterpret_cast<sockaddr*>(&address), size);
-    getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &size);
-    m_port = ntohs(address.sin_port);
-  }
-  ~UdpListener() { close(m_fd); }
-  UdpListener(const UdpListener&) = delete;
-  UdpListener& operator=(const UdpListener&) = delete;
-  std::string address() const { return "127.0.0.1:" + std::to_string(m_port); }
-  int received() const {
-    int count = 0;
-    char buffer[512];
-    while (recv(m_fd, buffer, sizeof(buffer), MSG_DONTWAIT) >= 0) ++count;
-    return count;
-  }
-
- private:
-  int m_fd = -1;
-  int m_port = 0;
-};
-
 class ReportNames : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -159,7 +132,7 @@ TEST_F(ReportNames, JsonGroupsTheSamplesBySendingOrganisation) {
 }
 
 TEST_F(ReportNames, NoDnsSendsNoQueryAndEverySourceStandsAlone) {
-  UdpListener listener;
+  dmarc::test::UdpListener listener;
   const Result r = report("--no-dns --dns-server " + listener.address());
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(listener.received(), 0);
@@ -171,7 +144,7 @@ TEST_F(ReportNames, NoDnsSendsNoQueryAndEverySourceStandsAlone) {
 }
 
 TEST_F(ReportNames, SilentServerCostsAtMostTheTimeoutAndLeavesANote) {
-  UdpListener silent;  // receives queries, never answers
+  dmarc::test::UdpListener silent;  // receives queries, never answers
   const auto start = std::chrono::steady_clock::now();
   const Result r = report("--dns-server " + silent.address() + " --dns-timeout 300");
   const auto elapsed = std::chrono::steady_clock::now() - start;

@@ -16,6 +16,7 @@
 
 #include "parse/error.hpp"
 #include "tests/support/nsd.hpp"
+#include "tests/support/udp_listener.hpp"
 
 namespace dmarc::dns {
 namespace {
@@ -206,30 +207,8 @@ TEST_F(CaresResolverTest, QueryManyLimitsInFlightAndStillAnswersAll) {
 }
 
 // A UDP socket that is bound but never read: a server that does not answer.
-class SilentServer {
- public:
-  SilentServer() {
-    m_fd = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof(address);
-    bind(m_fd, reinterpret_cast<sockaddr*>(&address), size);
-    getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &size);
-    m_port = ntohs(address.sin_port);
-  }
-  ~SilentServer() { close(m_fd); }
-  SilentServer(const SilentServer&) = delete;
-  SilentServer& operator=(const SilentServer&) = delete;
-  std::string address() const { return "127.0.0.1:" + std::to_string(m_port); }
-
- private:
-  int m_fd = -1;
-  int m_port = 0;
-};
-
 TEST(CaresResolverTimeout, SilentServerGivesTimeoutWithinTheConfiguredTime) {
-  SilentServer silent;
+  dmarc::test::UdpListener silent;
   CaresOptions options;
   options.servers = silent.address();
   options.timeout = std::chrono::milliseconds(300);
@@ -244,7 +223,7 @@ TEST(CaresResolverTimeout, SilentServerGivesTimeoutWithinTheConfiguredTime) {
 }
 
 TEST(CaresResolverTimeout, ManyQueriesToASilentServerTimeOutTogether) {
-  SilentServer silent;
+  dmarc::test::UdpListener silent;
   CaresOptions options;
   options.servers = silent.address();
   options.timeout = std::chrono::milliseconds(300);
@@ -262,7 +241,7 @@ TEST(CaresResolverTimeout, ManyQueriesToASilentServerTimeOutTogether) {
 TEST(CaresResolverTimeout, PortNobodyListensOnIsTimeout) {
   std::string address;
   {
-    SilentServer closed;  // bound then closed again: nobody listens there
+    dmarc::test::UdpListener closed;  // bound then closed again: nobody listens there
     address = closed.address();
   }
   CaresOptions options;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -119,6 +121,17 @@ TEST(FindInvalidUtf8, FindsBadByteAtEveryPositionAroundWordBoundaries) {
       text[at] = '\xFF';
       EXPECT_EQ(find_invalid_utf8(text), at) << "length " << length << ", 0xFF at " << at;
     }
+  }
+}
+
+// A text that ends right after a run of 16 ASCII bytes, in a buffer of
+// exactly its size (no terminator after it, unlike std::string): nothing past
+// the end is read (the ASan build checks it).
+TEST(FindInvalidUtf8, ReadsNothingPastTheEndOfAnAsciiText) {
+  for (std::size_t length : {16u, 32u, 48u, 24u, 8u}) {
+    const std::unique_ptr<char[]> buffer(new char[length]);
+    std::memset(buffer.get(), 'a', length);
+    EXPECT_EQ(find_invalid_utf8(std::string_view(buffer.get(), length)), std::nullopt) << length;
   }
 }
 
