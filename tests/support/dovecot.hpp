@@ -34,6 +34,8 @@
 #include <variant>
 #include <vector>
 
+#include "tests/support/child_process.hpp"
+
 namespace dmarc::testing {
 
 struct DovecotOptions {
@@ -41,75 +43,6 @@ struct DovecotOptions {
   // would pick OAUTHBEARER when both are offered).
   std::string mechanism = "plain";
 };
-
-// A child process in its own process group, stopped (group-wide) on destruction.
-class ChildGroup {
- public:
-  ChildGroup() = default;
-  ~ChildGroup() { stop(SIGTERM); }
-  ChildGroup(const ChildGroup&) = delete;
-  ChildGroup& operator=(const ChildGroup&) = delete;
-
-  // Runs argv with stdout and stderr to output_path. Returns false if fork failed.
-  bool spawn(const std::vector<std::string>& argv, const std::string& output_path) {
-    const pid_t pid = fork();
-    if (pid < 0) return false;
-    if (pid == 0) {
-      setpgid(0, 0);
-      if (FILE* out = std::freopen(output_path.c_str(), "a", stdout)) dup2(fileno(out), 2);
-      std::vector<char*> args;
-      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-    setpgid(pid, pid);
-    m_pid = pid;
-    return true;
-  }
-
-  bool running() {
-    if (m_pid <= 0) return false;
-    int status = 0;
-    if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
-      m_pid = -1;
-      return false;
-    }
-    return true;
-  }
-
-  // Sends signal to the whole group and waits for the leader.
-  void stop(int signal) {
-    if (m_pid <= 0) return;
-    kill(-m_pid, signal);
-    int status = 0;
-    waitpid(m_pid, &status, 0);
-    // Children that outlive the leader (none expected) get the same signal.
-    kill(-m_pid, SIGKILL);
-    m_pid = -1;
-  }
-
-  pid_t pid() const { return m_pid; }
-
- private:
-  pid_t m_pid = -1;
-};
-
-inline std::optional<std::uint16_t> free_tcp_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return std::nullopt;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof(address);
-  std::optional<std::uint16_t> port;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 inline bool port_greets(std::uint16_t port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -1,8 +1,9 @@
 // A real NSD authoritative server for tests: listens on 127.0.0.1 at a free
 // high port, serves the zones given as (origin, zone file text), runs in its
-// own scratch directory, and is stopped (exactly the PID it started) when the
-// object goes away. start() returns an error message instead of a server when
-// nsd is not installed or does not come up, so callers can FAIL with it.
+// own scratch directory and process group, and is stopped (exactly the group
+// it started) when the object goes away. start() returns an error message
+// instead of a server when nsd is not installed or does not come up, so
+// callers can FAIL with it.
 #pragma once
 
 #include <arpa/inet.h>
@@ -26,6 +27,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "tests/support/child_process.hpp"
 
 namespace dmarc::testing {
 
@@ -72,11 +75,7 @@ class NsdServer {
   }
 
   ~NsdServer() {
-    if (m_pid > 0) {
-      kill(m_pid, SIGTERM);
-      int status = 0;
-      waitpid(m_pid, &status, 0);
-    }
+    m_process.stop(SIGTERM);
     if (!m_dir.empty()) {
       std::error_code ignored;
       std::filesystem::remove_all(m_dir, ignored);
@@ -91,28 +90,7 @@ class NsdServer {
   const std::filesystem::path& directory() const { return m_dir; }
 
   // A UDP port on 127.0.0.1 that is free for both UDP and TCP right now.
-  static std::optional<std::uint16_t> free_port() {
-    for (int attempt = 0; attempt < 20; ++attempt) {
-      const int udp = socket(AF_INET, SOCK_DGRAM, 0);
-      sockaddr_in address{};
-      address.sin_family = AF_INET;
-      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      socklen_t size = sizeof(address);
-      if (udp < 0) return std::nullopt;
-      if (bind(udp, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-          getsockname(udp, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
-        close(udp);
-        return std::nullopt;
-      }
-      const int tcp = socket(AF_INET, SOCK_STREAM, 0);
-      const bool tcp_free = tcp >= 0 && bind(tcp, reinterpret_cast<sockaddr*>(&address),
-                                             sizeof(address)) == 0;
-      if (tcp >= 0) close(tcp);
-      close(udp);
-      if (tcp_free) return ntohs(address.sin_port);
-    }
-    return std::nullopt;
-  }
+  static std::optional<std::uint16_t> free_port() { return free_udp_and_tcp_port(); }
 
  private:
   NsdServer() = default;
@@ -151,14 +129,7 @@ class NsdServer {
 
     const std::string config_path = (m_dir / "nsd.conf").string();
     const std::string output_path = (m_dir / "nsd.out").string();
-    const pid_t pid = fork();
-    if (pid < 0) return "fork failed";
-    if (pid == 0) {
-      if (FILE* out = std::freopen(output_path.c_str(), "w", stdout)) dup2(fileno(out), 2);
-      execl(nsd.c_str(), "nsd", "-d", "-c", config_path.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    m_pid = pid;
+    if (!m_process.spawn({nsd, "-d", "-c", config_path}, output_path)) return "fork failed";
     return wait_until_answering(zones.front().origin);
   }
 
@@ -168,9 +139,7 @@ class NsdServer {
     const auto deadline = std::chrono::steady_clock::now() + k_start_limit;
     const std::string query = soa_query(origin);
     while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
-        m_pid = -1;
+      if (!m_process.running()) {
         return "nsd exited at start: " + read_file("nsd.out") + read_file("nsd.log");
       }
       if (answers(query)) return {};
@@ -220,7 +189,7 @@ class NsdServer {
 
   std::filesystem::path m_dir;
   std::uint16_t m_port = 0;
-  pid_t m_pid = -1;
+  ChildGroup m_process{ChildGroup::Signal::leader};
 };
 
 }  // namespace dmarc::testing

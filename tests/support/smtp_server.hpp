@@ -3,7 +3,7 @@
 // directory, optionally with STARTTLS or implicit TLS (a self-signed
 // certificate for 127.0.0.1/localhost made with openssl, usable as CA file)
 // and required AUTH. Every message it accepts is captured as files and read
-// back with messages(). The object stops exactly the PID it started.
+// back with messages(). The object stops exactly the process group it started.
 #pragma once
 
 #include <arpa/inet.h>
@@ -25,6 +25,8 @@
 #include <thread>
 #include <variant>
 #include <vector>
+
+#include "tests/support/child_process.hpp"
 
 namespace dmarc::testing {
 
@@ -67,11 +69,7 @@ class SmtpServer {
   }
 
   ~SmtpServer() {
-    if (m_pid > 0) {
-      kill(m_pid, SIGTERM);
-      int status = 0;
-      waitpid(m_pid, &status, 0);
-    }
+    m_process.stop(SIGTERM);
     if (!m_dir.empty()) {
       std::error_code ignored;
       std::filesystem::remove_all(m_dir, ignored);
@@ -121,21 +119,7 @@ class SmtpServer {
   std::string log() const { return read(m_dir / "server.log"); }
 
   // A TCP port on 127.0.0.1 that is free right now.
-  static std::optional<std::uint16_t> free_port() {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return std::nullopt;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof(address);
-    std::optional<std::uint16_t> port;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0 &&
-        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0) {
-      port = ntohs(address.sin_port);
-    }
-    close(fd);
-    return port;
-  }
+  static std::optional<std::uint16_t> free_port() { return free_tcp_port(); }
 
  private:
   explicit SmtpServer(SmtpServerOptions options) : m_options(std::move(options)) {}
@@ -171,17 +155,7 @@ class SmtpServer {
     for (const auto& r : m_options.refuse) args.insert(args.end(), {"--refuse", r});
 
     const std::string log_path = dir + "/server.log";
-    const pid_t pid = fork();
-    if (pid < 0) return "fork failed";
-    if (pid == 0) {
-      if (FILE* out = std::freopen(log_path.c_str(), "w", stdout)) dup2(fileno(out), 2);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(k_python, argv.data());
-      _exit(127);
-    }
-    m_pid = pid;
+    if (!m_process.spawn(args, log_path)) return "fork failed";
     return wait_until_ready();
   }
 
@@ -189,11 +163,7 @@ class SmtpServer {
     constexpr auto k_start_limit = std::chrono::seconds(10);
     const auto deadline = std::chrono::steady_clock::now() + k_start_limit;
     while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
-        m_pid = -1;
-        return "the SMTP test server exited at start: " + log();
-      }
+      if (!m_process.running()) return "the SMTP test server exited at start: " + log();
       if (std::filesystem::exists(m_dir / "mail" / "ready")) return {};
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -220,7 +190,7 @@ class SmtpServer {
   SmtpServerOptions m_options;
   std::filesystem::path m_dir;
   std::uint16_t m_port = 0;
-  pid_t m_pid = -1;
+  ChildGroup m_process{ChildGroup::Signal::leader};
 };
 
 }  // namespace dmarc::testing
