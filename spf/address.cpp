@@ -2,7 +2,10 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstddef>
+
+#include "parse/dotted_quad.hpp"
 
 namespace dmarc::spf {
 namespace {
@@ -39,24 +42,10 @@ std::optional<Address> parse_ip6_network(std::string_view text) {
 }
 
 std::optional<Address> parse_ip4_network(std::string_view text) {
+  const auto quad = parse::parse_dotted_quad(text);
+  if (!quad) return std::nullopt;
   Address address;
-  std::size_t octet = 0;
-  std::size_t pos = 0;
-  while (true) {
-    const std::size_t start = pos;
-    unsigned value = 0;
-    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9' && pos - start < 3) {
-      value = value * 10 + static_cast<unsigned>(text[pos] - '0');
-      ++pos;
-    }
-    const std::size_t digits = pos - start;
-    if (digits == 0 || value > 255 || (digits > 1 && text[start] == '0')) return std::nullopt;
-    address.bytes[octet++] = static_cast<std::uint8_t>(value);
-    if (octet == 4) break;
-    if (pos >= text.size() || text[pos] != '.') return std::nullopt;
-    ++pos;
-  }
-  if (pos != text.size()) return std::nullopt;
+  std::copy(quad->begin(), quad->end(), address.bytes.begin());
   return address;
 }
 
