@@ -77,18 +77,30 @@ class ChildGroup {
   pid_t m_pid = -1;
 };
 
-inline std::optional<std::uint16_t> free_tcp_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return std::nullopt;
+// A socket of type (SOCK_STREAM, SOCK_DGRAM) bound to 127.0.0.1 at port, or
+// at a free port when port is 0 (port is then set to it); -1 if that fails.
+// The caller closes it.
+inline int bind_loopback(int type, std::uint16_t& port) {
+  const int fd = socket(AF_INET, type, 0);
+  if (fd < 0) return -1;
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
   socklen_t size = sizeof(address);
-  std::optional<std::uint16_t> port;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&address), size) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0) {
-    port = ntohs(address.sin_port);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    close(fd);
+    return -1;
   }
+  port = ntohs(address.sin_port);
+  return fd;
+}
+
+inline std::optional<std::uint16_t> free_tcp_port() {
+  std::uint16_t port = 0;
+  const int fd = bind_loopback(SOCK_STREAM, port);
+  if (fd < 0) return std::nullopt;
   close(fd);
   return port;
 }
@@ -97,23 +109,14 @@ inline std::optional<std::uint16_t> free_tcp_port() {
 // server listens on both).
 inline std::optional<std::uint16_t> free_udp_and_tcp_port() {
   for (int attempt = 0; attempt < 20; ++attempt) {
-    const int udp = socket(AF_INET, SOCK_DGRAM, 0);
+    std::uint16_t port = 0;
+    const int udp = bind_loopback(SOCK_DGRAM, port);
     if (udp < 0) return std::nullopt;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof(address);
-    if (bind(udp, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-        getsockname(udp, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
-      close(udp);
-      return std::nullopt;
-    }
-    const int tcp = socket(AF_INET, SOCK_STREAM, 0);
-    const bool tcp_free =
-        tcp >= 0 && bind(tcp, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+    std::uint16_t same = port;
+    const int tcp = bind_loopback(SOCK_STREAM, same);
     if (tcp >= 0) close(tcp);
     close(udp);
-    if (tcp_free) return ntohs(address.sin_port);
+    if (tcp >= 0) return port;
   }
   return std::nullopt;
 }

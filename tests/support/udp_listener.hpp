@@ -2,31 +2,24 @@
 // that is silent, and a counter of the datagrams sent to it.
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
+
+#include "tests/support/child_process.hpp"
 
 namespace dmarc::test {
 
 class UdpListener {
  public:
   UdpListener() {
-    m_fd = socket(AF_INET, SOCK_DGRAM, 0);
-    if (m_fd < 0) throw std::runtime_error("UdpListener: socket failed");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof(address);
-    if (bind(m_fd, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
-        getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
-      close(m_fd);
-      throw std::runtime_error("UdpListener: cannot bind to 127.0.0.1");
-    }
-    m_port = ntohs(address.sin_port);
+    std::uint16_t port = 0;
+    m_fd = dmarc::testing::bind_loopback(SOCK_DGRAM, port);
+    if (m_fd < 0) throw std::runtime_error("UdpListener: cannot bind to 127.0.0.1");
+    m_port = port;
   }
   ~UdpListener() { close(m_fd); }
   UdpListener(const UdpListener&) = delete;
